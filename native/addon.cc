@@ -1,0 +1,349 @@
+// N-API surface: loadModel / Model.predict as Promise-returning AsyncWorkers, plus small test hooks. All option
+// validation happens in lib/options.ts before anything reaches here; this file only converts types.
+#include <napi.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sys/stat.h>
+
+#include "errors.h"
+#include "image.h"
+#include "model_session.h"
+#include "nms.h"
+#include "ort_runtime.h"
+#include "pipeline.h"
+#include "result_js.h"
+#include "simd.h"
+
+namespace yolo {
+namespace {
+
+struct AddonData {
+  Napi::FunctionReference model_constructor;
+};
+
+Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", code);
+  return error;
+}
+
+// Base for workers that settle a promise and carry a yolo::Error code across threads.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env, "yolo-native"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  template <typename F>
+  void Guard(F&& body) {
+    try {
+      body();
+    } catch (const Error& e) {
+      code_ = e.code();
+      SetError(e.what());
+    } catch (const Ort::Exception& e) {
+      code_ = code::kInference;
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = code::kImageTooLarge;
+      SetError("out of memory while processing the input");
+    } catch (const std::exception& e) {
+      code_ = code::kInternal;
+      SetError(e.what());
+    }
+  }
+  void OnError(const Napi::Error& e) override {
+    Napi::Error error = MakeError(Env(), code_.empty() ? code::kInternal : code_, e.Message());
+    deferred_.Reject(error.Value());
+  }
+  Napi::Promise::Deferred deferred_;
+  std::string code_;
+};
+
+int IntOr(const Napi::Object& o, const char* key, int fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+}
+double NumberOr(const Napi::Object& o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+bool BoolOr(const Napi::Object& o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+std::string StringOr(const Napi::Object& o, const char* key, const std::string& fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+
+PredictOptions ReadPredictOptions(const Napi::Object& o) {
+  PredictOptions p;
+  p.imgsz = IntOr(o, "imgsz", p.imgsz);
+  p.conf = static_cast<float>(NumberOr(o, "conf", p.conf));
+  p.iou = static_cast<float>(NumberOr(o, "iou", p.iou));
+  p.max_det = IntOr(o, "maxDet", p.max_det);
+  p.top_k = IntOr(o, "topk", p.top_k);
+  p.max_pixels = static_cast<int64_t>(NumberOr(o, "maxPixels", 0));
+  p.simd = BoolOr(o, "simd", true);
+  p.vid_stride = IntOr(o, "vidStride", 1);
+  p.max_frames = static_cast<int64_t>(NumberOr(o, "maxFrames", 0));
+  return p;
+}
+
+// Reads a whole file on the worker thread.
+std::vector<uint8_t> ReadFileBytes(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) throw Error(code::kFileNotFound, "input file '" + path + "' does not exist");
+    throw Error(code::kInvalidInput, "cannot read input file '" + path + "': " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) throw Error(code::kInvalidInput, "input path '" + path + "' is not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(code::kInvalidInput, "cannot open input file '" + path + "'");
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
+    throw Error(code::kInvalidInput, "cannot read input file '" + path + "'");
+  }
+  return bytes;
+}
+
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeModel", {
+      InstanceMethod<&ModelWrap::Predict>("predict"),
+      InstanceMethod<&ModelWrap::Dispose>("dispose"),
+      InstanceMethod<&ModelWrap::Info>("info"),
+    });
+  }
+  explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {}
+  void Attach(std::shared_ptr<ModelSession> session) { session_ = std::move(session); }
+  std::shared_ptr<ModelSession> session() const { return session_; }
+
+ private:
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    session_.reset();  // workers in flight hold their own reference; the session dies with the last of them
+    return info.Env().Undefined();
+  }
+  Napi::Value Info(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<ModelSession> session_;
+};
+
+class LoadWorker : public PromiseWorker {
+ public:
+  LoadWorker(Napi::Env env, std::string path, SessionConfig config) : PromiseWorker(env), path_(std::move(path)), config_(std::move(config)) {}
+  void Execute() override {
+    Guard([&] { session_ = std::make_shared<ModelSession>(path_, config_); });
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object instance = env.GetInstanceData<AddonData>()->model_constructor.New({});
+    ModelWrap::Unwrap(instance)->Attach(std::move(session_));
+    deferred_.Resolve(instance);
+  }
+
+ private:
+  std::string path_;
+  SessionConfig config_;
+  std::shared_ptr<ModelSession> session_;
+};
+
+// One input of a predict call: bytes the JS side owns (kept alive by a reference) or a path read on the worker.
+struct PredictInput {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  std::string path;
+  std::string label;
+};
+
+class PredictWorker : public PromiseWorker {
+ public:
+  PredictWorker(Napi::Env env, std::shared_ptr<ModelSession> session, std::vector<PredictInput> inputs, PredictOptions options,
+                std::vector<Napi::Reference<Napi::Value>> keep_alive)
+      : PromiseWorker(env), session_(std::move(session)), inputs_(std::move(inputs)), options_(options), keep_alive_(std::move(keep_alive)) {}
+
+  void Execute() override {
+    Guard([&] {
+      for (const auto& input : inputs_) {
+        if (!input.path.empty()) {
+          std::vector<uint8_t> bytes = ReadFileBytes(input.path);
+          results_.push_back(PredictEncoded(*session_, bytes.data(), bytes.size(), options_, input.label.c_str()));
+        } else {
+          results_.push_back(PredictEncoded(*session_, input.data, input.size, options_, input.label.c_str()));
+        }
+      }
+    });
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Array images = Napi::Array::New(env, results_.size());
+    for (size_t i = 0; i < results_.size(); ++i) images.Set(static_cast<uint32_t>(i), ImageResultToJs(env, results_[i], session_->info()));
+    deferred_.Resolve(images);
+  }
+
+ private:
+  std::shared_ptr<ModelSession> session_;
+  std::vector<PredictInput> inputs_;
+  PredictOptions options_;
+  std::vector<Napi::Reference<Napi::Value>> keep_alive_;
+  std::vector<ImageResult> results_;
+};
+
+Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw MakeError(env, code::kDisposed, "the model has been disposed; load it again");
+  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsObject()) throw MakeError(env, code::kInternal, "predict(inputs[], options) expected");
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<PredictInput> inputs;
+  std::vector<Napi::Reference<Napi::Value>> keep_alive;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value v = list.Get(i);
+    PredictInput input;
+    if (v.IsString()) {
+      input.path = v.As<Napi::String>().Utf8Value();
+      input.label = "input file '" + input.path + "'";
+    } else if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+      auto bytes = v.As<Napi::Uint8Array>();
+      input.data = bytes.Data();
+      input.size = bytes.ByteLength();
+      input.label = list.Length() > 1 ? "input buffer #" + std::to_string(i) : "input buffer";
+      keep_alive.push_back(Napi::Persistent(v));
+    } else {
+      throw MakeError(env, code::kInvalidInput, "input #" + std::to_string(i) + " must be a Uint8Array or a path string");
+    }
+    inputs.push_back(std::move(input));
+  }
+  auto* worker = new PredictWorker(env, session_, std::move(inputs), ReadPredictOptions(info[1].As<Napi::Object>()), std::move(keep_alive));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw MakeError(env, code::kDisposed, "the model has been disposed");
+  const ModelInfo& m = session_->info();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("task", TaskName(m.task));
+  Napi::Array names = Napi::Array::New(env, m.names.size());
+  for (size_t i = 0; i < m.names.size(); ++i) names.Set(static_cast<uint32_t>(i), m.names[i]);
+  o.Set("names", names);
+  o.Set("stride", m.stride);
+  Napi::Array imgsz = Napi::Array::New(env, 2);
+  imgsz.Set(0u, m.imgsz_h);
+  imgsz.Set(1u, m.imgsz_w);
+  o.Set("imgsz", imgsz);
+  o.Set("dynamic", m.dynamic_hw);
+  o.Set("dynamicBatch", m.dynamic_batch);
+  Napi::Array input = Napi::Array::New(env, 4);
+  input.Set(0u, m.dynamic_batch ? env.Null() : Napi::Number::New(env, static_cast<double>(m.fixed_batch)));
+  input.Set(1u, 3);
+  input.Set(2u, m.input_h < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(m.input_h)));
+  input.Set(3u, m.input_w < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(m.input_w)));
+  o.Set("inputShape", input);
+  if (m.kpt_count > 0) {
+    Napi::Array kpt = Napi::Array::New(env, 2);
+    kpt.Set(0u, m.kpt_count);
+    kpt.Set(1u, m.kpt_dims);
+    o.Set("kptShape", kpt);
+  }
+  Napi::Object metadata = Napi::Object::New(env);
+  for (const auto& [k, v] : m.metadata) metadata.Set(k, v);
+  o.Set("metadata", metadata);
+  o.Set("path", session_->path());
+  return o;
+}
+
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) throw MakeError(env, code::kInternal, "load(path, options) expected");
+  Napi::Object o = info[1].As<Napi::Object>();
+  SessionConfig config;
+  config.ort_library = StringOr(o, "ortLibrary", "");
+  config.intra_op_threads = IntOr(o, "threads", 0);
+  config.parallel_runs = IntOr(o, "parallelRuns", 1);
+  config.allow_spinning = BoolOr(o, "spinning", true);
+  config.graph_optimization = IntOr(o, "graphOptimization", 99);
+  config.optimized_model_path = StringOr(o, "optimizedModelPath", "");
+  config.device_id = IntOr(o, "deviceId", 0);
+  Napi::Value providers = o.Get("providers");
+  if (providers.IsArray()) {
+    Napi::Array list = providers.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) config.providers.push_back(list.Get(i).ToString().Utf8Value());
+  }
+  auto* worker = new LoadWorker(env, info[0].As<Napi::String>().Utf8Value(), std::move(config));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// Test hook: the letterboxed tensor for an encoded image, to compare with Ultralytics' own.
+Napi::Value LetterboxTensor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto bytes = info[0].As<Napi::Uint8Array>();
+  const int target = info[1].As<Napi::Number>().Int32Value();
+  const bool auto_pad = info[2].As<Napi::Boolean>().Value();
+  const int stride = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 32;
+  try {
+    cv::Mat bgr = DecodeImage(bytes.Data(), bytes.ByteLength(), 0, "input buffer");
+    LetterboxGeometry g = PlanLetterbox(bgr.rows, bgr.cols, target, target, auto_pad, stride);
+    Napi::Float32Array out = Napi::Float32Array::New(env, 3 * static_cast<size_t>(g.in_h) * g.in_w);
+    LetterboxToTensor(bgr, g, out.Data());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("data", out);
+    Napi::Array shape = Napi::Array::New(env, 4);
+    shape.Set(0u, 1); shape.Set(1u, 3); shape.Set(2u, g.in_h); shape.Set(3u, g.in_w);
+    o.Set("shape", shape);
+    return o;
+  } catch (const Error& e) {
+    throw MakeError(env, e.code(), e.what());
+  }
+}
+
+// Test hook: NMS over sorted boxes (n x 4 xyxy, or n x 5 xywhr when rotated), scalar or SIMD.
+Napi::Value NmsForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto boxes = info[0].As<Napi::Float32Array>();
+  const float iou = info[1].As<Napi::Number>().FloatValue();
+  const bool rotated = info[2].As<Napi::Boolean>().Value();
+  const bool simd = info[3].As<Napi::Boolean>().Value();
+  const int n = static_cast<int>(boxes.ElementLength() / (rotated ? 5 : 4));
+  std::vector<int> keep = rotated ? NmsRotatedSorted(boxes.Data(), n, iou, n, simd) : NmsSorted(boxes.Data(), n, iou, n, simd);
+  Napi::Array out = Napi::Array::New(env, keep.size());
+  for (size_t i = 0; i < keep.size(); ++i) out.Set(static_cast<uint32_t>(i), keep[i]);
+  return out;
+}
+
+Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ortLibrary", LoadedOrtLibrary());
+  o.Set("ortVersion", LoadedOrtVersion());
+  o.Set("simd", SimdPath());
+  o.Set("ortApiVersion", ORT_API_VERSION);
+  return o;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->model_constructor = Napi::Persistent(ModelWrap::Define(env));
+  env.SetInstanceData(data);
+  exports.Set("load", Napi::Function::New(env, LoadModel));
+  exports.Set("letterboxTensor", Napi::Function::New(env, LetterboxTensor));
+  exports.Set("nms", Napi::Function::New(env, NmsForTest));
+  exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
+  return exports;
+}
+
+}  // namespace yolo
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return yolo::Init(env, exports); }
+NODE_API_MODULE(yolo_native, InitModule)

@@ -1,0 +1,180 @@
+#include "image.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "errors.h"
+
+namespace yolo {
+namespace {
+
+uint32_t Be32(const uint8_t* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
+uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+uint32_t Le32(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24); }
+uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+
+bool IsJpeg(const uint8_t* d, size_t n) { return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF; }
+
+// libjpeg decodes a truncated JPEG "successfully" (grey fill + a warning); a real file ends in an EOI marker,
+// possibly followed by a trailer, so require one after the first scan.
+bool JpegHasEndMarker(const uint8_t* d, size_t n) {
+  for (size_t i = n; i-- > 3;) {
+    if (d[i - 1] == 0xFF && d[i] == 0xD9) return true;
+  }
+  return false;
+}
+
+// Ultralytics' lookup-free /255 is a float32 division; a table gives the identical value without dividing.
+struct UnitScale {
+  float v[256];
+  UnitScale() { for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i) / 255.0f; }
+};
+const UnitScale kUnit;
+
+}  // namespace
+
+bool SniffImageSize(const uint8_t* d, size_t n, int64_t* w, int64_t* h) {
+  if (n >= 24 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0) { *w = Be32(d + 16); *h = Be32(d + 20); return true; }
+  if (n >= 10 && (std::memcmp(d, "GIF87a", 6) == 0 || std::memcmp(d, "GIF89a", 6) == 0)) { *w = Le16(d + 6); *h = Le16(d + 8); return true; }
+  if (n >= 26 && d[0] == 'B' && d[1] == 'M') { *w = static_cast<int32_t>(Le32(d + 18)); *h = std::abs(static_cast<int32_t>(Le32(d + 22))); return true; }
+  if (n >= 30 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0) {
+    if (std::memcmp(d + 12, "VP8X", 4) == 0) { *w = 1 + (d[24] | (d[25] << 8) | (d[26] << 16)); *h = 1 + (d[27] | (d[28] << 8) | (d[29] << 16)); return true; }
+    if (std::memcmp(d + 12, "VP8L", 4) == 0) { uint32_t b = Le32(d + 21); *w = 1 + (b & 0x3FFF); *h = 1 + ((b >> 14) & 0x3FFF); return true; }
+    if (std::memcmp(d + 12, "VP8 ", 4) == 0) { *w = Le16(d + 26) & 0x3FFF; *h = Le16(d + 28) & 0x3FFF; return true; }
+    return false;
+  }
+  if (IsJpeg(d, n)) {
+    size_t i = 2;
+    while (i + 9 < n) {
+      if (d[i] != 0xFF) return false;
+      const uint8_t marker = d[i + 1];
+      if (marker == 0xFF) { ++i; continue; }
+      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+        *h = Be16(d + i + 5); *w = Be16(d + i + 7); return true;
+      }
+      i += 2 + Be16(d + i + 2);
+    }
+  }
+  return false;
+}
+
+cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what) {
+  if (size == 0) throw Error(code::kEmptyInput, std::string(what) + " is empty (0 bytes); expected an encoded image (jpg, png, bmp, webp, tiff)");
+  int64_t w = 0, h = 0;
+  if (SniffImageSize(data, size, &w, &h)) {
+    if (w <= 0 || h <= 0) throw Error(code::kDecodeFailed, std::string(what) + " has an invalid header (" + std::to_string(w) + "x" + std::to_string(h) + ")");
+    if (max_pixels > 0 && w * h > max_pixels) {
+      throw Error(code::kImageTooLarge, std::string(what) + " is " + std::to_string(w) + "x" + std::to_string(h) + " = " +
+                                            std::to_string(w * h) + " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
+    }
+  }
+  if (IsJpeg(data, size) && !JpegHasEndMarker(data, size)) {
+    throw Error(code::kDecodeFailed, std::string(what) + " is a truncated JPEG (no end-of-image marker in " + std::to_string(size) + " bytes)");
+  }
+  cv::Mat image;
+  try {
+    // imdecode never writes to the buffer; the const_cast only satisfies the Mat constructor.
+    cv::Mat raw(1, static_cast<int>(std::min<size_t>(size, INT32_MAX)), CV_8UC1, const_cast<uint8_t*>(data));
+    image = cv::imdecode(raw, cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    throw Error(code::kDecodeFailed, std::string(what) + " could not be decoded as an image: " + e.what());
+  }
+  if (image.empty() || image.cols <= 0 || image.rows <= 0) {
+    throw Error(code::kDecodeFailed, std::string(what) + " is not a decodable image (" + std::to_string(size) +
+                                         " bytes; supported: jpg, png, bmp, webp, tiff and the other formats of OpenCV imgcodecs)");
+  }
+  if (max_pixels > 0 && static_cast<int64_t>(image.cols) * image.rows > max_pixels) {
+    throw Error(code::kImageTooLarge, std::string(what) + " is " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+                                          " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
+  }
+  return image;
+}
+
+LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target_w, bool auto_pad, int stride) {
+  LetterboxGeometry g;
+  g.orig_h = orig_h;
+  g.orig_w = orig_w;
+  const double r = std::min(static_cast<double>(target_h) / orig_h, static_cast<double>(target_w) / orig_w);
+  // Python's round() is round-half-to-even: nearbyint under the default rounding mode is the same.
+  g.new_w = std::max(1, static_cast<int>(std::nearbyint(orig_w * r)));
+  g.new_h = std::max(1, static_cast<int>(std::nearbyint(orig_h * r)));
+  int dw = target_w - g.new_w, dh = target_h - g.new_h;
+  if (auto_pad) {
+    dw = ((dw % stride) + stride) % stride;  // np.mod: non-negative
+    dh = ((dh % stride) + stride) % stride;
+  }
+  const double half_w = dw / 2.0, half_h = dh / 2.0;
+  g.top = static_cast<int>(std::nearbyint(half_h - 0.1));
+  const int bottom = static_cast<int>(std::nearbyint(half_h + 0.1));
+  g.left = static_cast<int>(std::nearbyint(half_w - 0.1));
+  const int right = static_cast<int>(std::nearbyint(half_w + 0.1));
+  g.in_h = g.new_h + g.top + bottom;
+  g.in_w = g.new_w + g.left + right;
+  return g;
+}
+
+void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& g, float* dst) {
+  cv::Mat resized;
+  if (bgr.cols != g.new_w || bgr.rows != g.new_h) {
+    cv::resize(bgr, resized, cv::Size(g.new_w, g.new_h), 0, 0, cv::INTER_LINEAR);
+  } else {
+    resized = bgr;
+  }
+  const size_t plane = static_cast<size_t>(g.in_h) * g.in_w;
+  float* r_plane = dst;
+  float* g_plane = dst + plane;
+  float* b_plane = dst + 2 * plane;
+  const float pad = kUnit.v[114];
+  const float* lut = kUnit.v;
+  for (int y = 0; y < g.in_h; ++y) {
+    float* r_row = r_plane + static_cast<size_t>(y) * g.in_w;
+    float* g_row = g_plane + static_cast<size_t>(y) * g.in_w;
+    float* b_row = b_plane + static_cast<size_t>(y) * g.in_w;
+    const int sy = y - g.top;
+    if (sy < 0 || sy >= g.new_h) {
+      std::fill(r_row, r_row + g.in_w, pad);
+      std::fill(g_row, g_row + g.in_w, pad);
+      std::fill(b_row, b_row + g.in_w, pad);
+      continue;
+    }
+    std::fill(r_row, r_row + g.left, pad);
+    std::fill(g_row, g_row + g.left, pad);
+    std::fill(b_row, b_row + g.left, pad);
+    const uint8_t* src = resized.ptr<uint8_t>(sy);
+    float* rr = r_row + g.left;
+    float* gg = g_row + g.left;
+    float* bb = b_row + g.left;
+    for (int x = 0; x < g.new_w; ++x) {  // BGR -> RGB planes in one pass
+      bb[x] = lut[src[3 * x]];
+      gg[x] = lut[src[3 * x + 1]];
+      rr[x] = lut[src[3 * x + 2]];
+    }
+    const int right_start = g.left + g.new_w;
+    std::fill(r_row + right_start, r_row + g.in_w, pad);
+    std::fill(g_row + right_start, g_row + g.in_w, pad);
+    std::fill(b_row + right_start, b_row + g.in_w, pad);
+  }
+}
+
+InverseLetterbox InverseLetterbox::ForBoxes(const LetterboxGeometry& g) {
+  InverseLetterbox inv;
+  inv.gain = std::min(static_cast<double>(g.in_h) / g.orig_h, static_cast<double>(g.in_w) / g.orig_w);
+  inv.pad_x = std::nearbyint((g.in_w - g.orig_w * inv.gain) / 2 - 0.1);
+  inv.pad_y = std::nearbyint((g.in_h - g.orig_h * inv.gain) / 2 - 0.1);
+  return inv;
+}
+
+InverseLetterbox InverseLetterbox::ForCoords(const LetterboxGeometry& g) {
+  InverseLetterbox inv;
+  inv.gain = std::min(static_cast<double>(g.in_h) / g.orig_h, static_cast<double>(g.in_w) / g.orig_w);
+  inv.pad_x = (g.in_w - g.orig_w * inv.gain) / 2;
+  inv.pad_y = (g.in_h - g.orig_h * inv.gain) / 2;
+  return inv;
+}
+
+}  // namespace yolo

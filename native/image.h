@@ -1,0 +1,42 @@
+// Image decode and the two preprocessing paths Ultralytics uses: letterbox (detect / segment / pose / obb) and
+// the classify transform (short-side resize + centre crop).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include <opencv2/core.hpp>
+
+namespace yolo {
+
+// Width and height read from the file header without decoding (PNG, JPEG, GIF, BMP, WebP); false if unknown.
+bool SniffImageSize(const uint8_t* data, size_t size, int64_t* width, int64_t* height);
+
+// Decodes to 8-bit BGR exactly as cv2.imdecode(IMREAD_COLOR) does (EXIF orientation applied, alpha dropped).
+// Throws E_EMPTY_INPUT, E_IMAGE_TOO_LARGE (header says more than max_pixels, when > 0) or E_DECODE_FAILED.
+cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what);
+
+// Ultralytics LetterBox geometry (augment.py): scale r = min(th/h, tw/w), Python-rounded new size, padding split
+// round(d/2 - 0.1) / round(d/2 + 0.1); with auto_pad the padding is only up to a multiple of stride.
+struct LetterboxGeometry {
+  int orig_h = 0, orig_w = 0;
+  int new_h = 0, new_w = 0;  // resized image before padding
+  int top = 0, left = 0;
+  int in_h = 0, in_w = 0;    // network input size
+};
+LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target_w, bool auto_pad, int stride);
+
+// Resize (cv::resize INTER_LINEAR, as Ultralytics), pad with 114 and write float32 RGB/255 NCHW into dst.
+void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& geometry, float* dst);
+
+// Ultralytics classify_transforms(size): PIL bilinear short-side resize to `size` (antialiased), centre crop,
+// RGB /255 NCHW into dst (3*size*size floats).
+void ClassifyToTensor(const cv::Mat& bgr, int size, float* dst);
+
+// Maps a point of the network input back to original-image pixels the way scale_boxes does (rounded padding).
+struct InverseLetterbox {
+  double gain = 1, pad_x = 0, pad_y = 0;
+  static InverseLetterbox ForBoxes(const LetterboxGeometry& g);   // scale_boxes: pad = round(... - 0.1)
+  static InverseLetterbox ForCoords(const LetterboxGeometry& g);  // scale_coords: unrounded pad
+};
+
+}  // namespace yolo

@@ -1,0 +1,18 @@
+// Reads Ultralytics' ONNX export metadata (Python-repr strings such as names="{0: 'person', ...}") and checks
+// that the graph's outputs fit the task it names.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "types.h"
+
+namespace yolo {
+
+// Parses "{0: 'person', 1: \"o'clock\"}" into names indexed by key. Throws yolo::Error on malformed text.
+std::vector<std::string> ParsePythonNames(const std::string& text);
+
+// Fills task, names, stride, imgsz, kpt_shape from info.metadata and validates them against the output shapes.
+void ApplyUltralyticsMetadata(ModelInfo& info, const std::vector<std::vector<int64_t>>& output_shapes, const std::string& where);
+
+}  // namespace yolo

@@ -1,0 +1,160 @@
+#include "model_session.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+#include "errors.h"
+#include "metadata.h"
+#include "ort_runtime.h"
+
+namespace yolo {
+
+std::vector<float> BufferPool::Acquire(size_t size) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (size_t i = 0; i < free_.size(); ++i) {
+    if (free_[i].capacity() >= size) {
+      std::vector<float> buffer = std::move(free_[i]);
+      free_.erase(free_.begin() + static_cast<long>(i));
+      buffer.resize(size);
+      return buffer;
+    }
+  }
+  return std::vector<float>(size);
+}
+
+void BufferPool::Release(std::vector<float>&& buffer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (free_.size() < 8) free_.push_back(std::move(buffer));  // bound the pool: a burst must not pin memory forever
+}
+
+namespace {
+
+std::string AvailableProviders() {
+  std::string joined;
+  for (const auto& p : Ort::GetAvailableProviders()) joined += (joined.empty() ? "" : ", ") + p;
+  return joined;
+}
+
+void AppendProviders(Ort::SessionOptions& options, const SessionConfig& config) {
+  const auto available = Ort::GetAvailableProviders();
+  auto has = [&](const char* name) { return std::find(available.begin(), available.end(), name) != available.end(); };
+  for (const auto& provider : config.providers) {
+    if (provider == "cpu") continue;  // always last, implicitly
+    const char* ort_name = provider == "cuda" ? "CUDAExecutionProvider"
+                           : provider == "tensorrt" ? "TensorrtExecutionProvider"
+                                                    : nullptr;
+    if (!ort_name) throw Error(code::kProvider, "unknown execution provider '" + provider + "'; use cpu, cuda or tensorrt");
+    if (!has(ort_name)) {
+      throw Error(code::kProvider, "execution provider '" + provider + "' is not in the loaded ONNX Runtime (" +
+                                       LoadedOrtLibrary() + "); it has: " + AvailableProviders() +
+                                       ". Name a GPU build of ORT with the ortLibrary option or YOLO_NATIVE_ORT_LIBRARY");
+    }
+    const OrtApi& api = Ort::GetApi();
+    const std::string device = std::to_string(config.device_id);
+    const char* keys[] = {"device_id"};
+    const char* values[] = {device.c_str()};
+    if (provider == "cuda") {
+      OrtCUDAProviderOptionsV2* cuda = nullptr;
+      Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
+      std::unique_ptr<OrtCUDAProviderOptionsV2, decltype(api.ReleaseCUDAProviderOptions)> guard(cuda, api.ReleaseCUDAProviderOptions);
+      Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys, values, 1));
+      options.AppendExecutionProvider_CUDA_V2(*cuda);
+    } else {
+      OrtTensorRTProviderOptionsV2* trt = nullptr;
+      Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
+      std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(api.ReleaseTensorRTProviderOptions)> guard(trt, api.ReleaseTensorRTProviderOptions);
+      Ort::ThrowOnError(api.UpdateTensorRTProviderOptions(trt, keys, values, 1));
+      options.AppendExecutionProvider_TensorRT_V2(*trt);
+    }
+  }
+}
+
+}  // namespace
+
+ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
+    : path_(path), config_(config) {
+  Ort::Env& env = OrtEnvironment(config.ort_library);  // loads the ORT API: no Ort:: call may come before it
+  cpu_memory_ = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  {
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) throw Error(code::kFileNotFound, "model file '" + path + "' does not exist or cannot be read");
+    char first = 0;
+    if (!probe.read(&first, 1)) throw Error(code::kModelInvalid, "model file '" + path + "' is empty; expected an ONNX model");
+  }
+  try {
+    Ort::SessionOptions options;
+    options.SetIntraOpNumThreads(config.intra_op_threads);
+    options.SetInterOpNumThreads(1);
+    options.SetExecutionMode(ORT_SEQUENTIAL);
+    options.SetGraphOptimizationLevel(static_cast<GraphOptimizationLevel>(config.graph_optimization));
+    options.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
+    if (!config.optimized_model_path.empty()) options.SetOptimizedModelFilePath(config.optimized_model_path.c_str());
+    AppendProviders(options, config);
+    session_ = std::make_unique<Ort::Session>(env, path.c_str(), options);
+  } catch (const Ort::Exception& e) {
+    throw Error(code::kModelInvalid, "'" + path + "' is not a loadable ONNX model: " + e.what());
+  }
+  ReadModelInfo();
+}
+
+void ModelSession::ReadModelInfo() {
+  Ort::AllocatorWithDefaultOptions allocator;
+  const std::string where = "'" + path_ + "' is not a YOLO export: ";
+  if (session_->GetInputCount() != 1) throw Error(code::kModelUnsupported, where + "it has " + std::to_string(session_->GetInputCount()) + " inputs, expected 1 image input");
+  info_.input_name = session_->GetInputNameAllocated(0, allocator).get();
+  auto input_type = session_->GetInputTypeInfo(0);
+  if (input_type.GetONNXType() != ONNX_TYPE_TENSOR) throw Error(code::kModelUnsupported, where + "its input is not a tensor");
+  auto input_info = input_type.GetTensorTypeAndShapeInfo();
+  auto in_shape = input_info.GetShape();
+  if (in_shape.size() != 4 || (in_shape[1] != 3 && in_shape[1] != -1) || input_info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+    throw Error(code::kModelUnsupported, where + "its input is not a float32 [batch, 3, height, width] image tensor");
+  }
+  info_.dynamic_batch = in_shape[0] < 0;
+  info_.fixed_batch = in_shape[0] < 0 ? 0 : in_shape[0];
+  info_.dynamic_hw = in_shape[2] < 0 || in_shape[3] < 0;
+  info_.input_h = in_shape[2];
+  info_.input_w = in_shape[3];
+
+  const size_t n_out = session_->GetOutputCount();
+  std::vector<std::vector<int64_t>> out_shapes;
+  for (size_t i = 0; i < n_out; ++i) {
+    info_.output_names.push_back(session_->GetOutputNameAllocated(i, allocator).get());
+    auto type = session_->GetOutputTypeInfo(i);
+    out_shapes.push_back(type.GetONNXType() == ONNX_TYPE_TENSOR ? type.GetTensorTypeAndShapeInfo().GetShape() : std::vector<int64_t>{});
+  }
+  for (const auto& name : info_.output_names) output_name_ptrs_.push_back(name.c_str());
+
+  Ort::ModelMetadata meta = session_->GetModelMetadata();
+  for (const auto& key : meta.GetCustomMetadataMapKeysAllocated(allocator)) {
+    auto value = meta.LookupCustomMetadataMapAllocated(key.get(), allocator);
+    info_.metadata[key.get()] = value ? value.get() : "";
+  }
+  ApplyUltralyticsMetadata(info_, out_shapes, where);
+}
+
+std::vector<Ort::Value> ModelSession::Run(float* input, const std::vector<int64_t>& shape) {
+  {
+    std::unique_lock<std::mutex> lock(run_mutex_);
+    run_cv_.wait(lock, [&] { return runs_in_flight_ < std::max(1, config_.parallel_runs); });
+    ++runs_in_flight_;
+  }
+  struct Leave {
+    ModelSession* self;
+    ~Leave() {
+      { std::lock_guard<std::mutex> lock(self->run_mutex_); --self->runs_in_flight_; }
+      self->run_cv_.notify_one();
+    }
+  } leave{this};
+  size_t count = 1;
+  for (auto d : shape) count *= static_cast<size_t>(d);
+  Ort::Value tensor = Ort::Value::CreateTensor<float>(cpu_memory_, input, count, shape.data(), shape.size());
+  const char* input_name = info_.input_name.c_str();
+  try {
+    return session_->Run(Ort::RunOptions{nullptr}, &input_name, &tensor, 1, output_name_ptrs_.data(), output_name_ptrs_.size());
+  } catch (const Ort::Exception& e) {
+    throw Error(code::kInference, std::string("ONNX Runtime failed to run '") + path_ + "': " + e.what());
+  }
+}
+
+}  // namespace yolo

@@ -1,0 +1,64 @@
+// One ONNX Runtime session per model, created once and shared by every predict call on that model.
+#pragma once
+#include <onnxruntime_cxx_api.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "types.h"
+
+namespace yolo {
+
+struct SessionConfig {
+  std::string ort_library;
+  int intra_op_threads = 0;   // 0 = ORT default (one per core)
+  int parallel_runs = 1;      // how many Run() may execute at once on this session
+  bool allow_spinning = true;
+  int graph_optimization = 99;  // ORT GraphOptimizationLevel
+  std::string optimized_model_path;  // non-empty: ORT writes the optimized graph there (load-time cache)
+  std::vector<std::string> providers;  // "cpu", "cuda", "tensorrt"
+  int device_id = 0;
+};
+
+// A pool of reusable float buffers so each call does not allocate its input tensor anew.
+class BufferPool {
+ public:
+  std::vector<float> Acquire(size_t size);
+  void Release(std::vector<float>&& buffer);
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::vector<float>> free_;
+};
+
+class ModelSession {
+ public:
+  ModelSession(const std::string& path, const SessionConfig& config);
+  const ModelInfo& info() const { return info_; }
+  const SessionConfig& config() const { return config_; }
+  const std::string& path() const { return path_; }
+
+  // Runs the network on one NCHW float tensor; thread-safe. Blocks while `parallel_runs` runs are in flight.
+  std::vector<Ort::Value> Run(float* input, const std::vector<int64_t>& shape);
+
+  BufferPool& buffers() { return buffers_; }
+
+ private:
+  void ReadModelInfo();
+
+  std::string path_;
+  SessionConfig config_;
+  std::unique_ptr<Ort::Session> session_;
+  ModelInfo info_;
+  std::vector<const char*> output_name_ptrs_;
+  Ort::MemoryInfo cpu_memory_{nullptr};
+  BufferPool buffers_;
+  std::mutex run_mutex_;
+  std::condition_variable run_cv_;
+  int runs_in_flight_ = 0;
+};
+
+}  // namespace yolo

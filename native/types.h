@@ -1,0 +1,60 @@
+// Plain data shared by the pipeline stages: what a model is, what a request asks for, what an image yields.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace yolo {
+
+enum class Task { kDetect, kSegment, kPose, kObb, kClassify };
+const char* TaskName(Task task);
+
+// What Ultralytics' export metadata and the ONNX graph say about a model.
+struct ModelInfo {
+  Task task = Task::kDetect;
+  std::vector<std::string> names;
+  int stride = 32;
+  int imgsz_h = 640, imgsz_w = 640;  // metadata imgsz (training / export size)
+  int kpt_count = 0, kpt_dims = 0;   // pose: kpt_shape
+  bool dynamic_hw = false;           // input height/width are symbolic
+  bool dynamic_batch = false;
+  int64_t fixed_batch = 1;
+  int64_t input_h = -1, input_w = -1;  // static input size, -1 when dynamic
+  std::string input_name;
+  std::vector<std::string> output_names;
+  std::map<std::string, std::string> metadata;  // every metadata_props entry, raw
+};
+
+// Per-call options, already validated by the TS facade (lib/options.ts).
+struct PredictOptions {
+  int imgsz = 640;
+  float conf = 0.25f;
+  float iou = 0.45f;
+  int max_det = 300;
+  int top_k = 1;                 // classify: how many classes to report in `top` (1 = only the HUB top-1)
+  int64_t max_pixels = 0;        // 0 = no limit
+  bool simd = true;              // false selects the scalar reference kernels (tests compare both)
+  int vid_stride = 1;
+  int64_t max_frames = 0;        // 0 = all
+};
+
+// One prediction. `box` holds x1,y1,x2,y2 (detect / segment / pose) or the 4 OBB corners (8 values).
+struct ResultItem {
+  int cls = 0;
+  float conf = 0.f;
+  std::vector<double> box;
+  std::vector<float> seg_x, seg_y;        // segment polygon, original pixels
+  std::vector<float> kpt_x, kpt_y, kpt_v;  // pose keypoints, original pixels + confidence
+};
+
+struct ImageResult {
+  int orig_h = 0, orig_w = 0;
+  int input_h = 0, input_w = 0;  // network input actually used
+  double t_pre = 0, t_inf = 0, t_post = 0;  // milliseconds
+  int64_t frame = -1;                       // video frame index, -1 for still images
+  std::vector<ResultItem> results;
+  std::vector<std::pair<int, float>> top;   // classify: top-k (class, probability)
+};
+
+}  // namespace yolo
