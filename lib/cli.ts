@@ -1,0 +1,85 @@
+/**
+ * yolo-native command line:
+ *   yolo-native predict <image|video>... --model <ref> [--imgsz 640] [--conf 0.25] [--iou 0.45] [--threads N]
+ *   yolo-native info --model <ref>
+ *   yolo-native serve [...]           (see `yolo-native serve --help`)
+ */
+import { parseArgs } from 'node:util';
+import { YoloError } from './errors.js';
+import { loadModel } from './model.js';
+
+const USAGE = `Usage:
+  yolo-native predict <image>... --model <path|name|hub-url> [--imgsz 640] [--conf 0.25] [--iou 0.45]
+                                 [--threads N] [--models-dir DIR] [--top5]
+  yolo-native info --model <path|name|hub-url> [--models-dir DIR]
+  yolo-native serve --help
+
+Models are looked up as a file path, as a name under --models-dir ($YOLO_NATIVE_MODELS_DIR, default ./models),
+or by HUB model URL / id. Output is the Ultralytics HUB Inference API JSON.`;
+
+async function predictCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string', short: 'm' },
+      imgsz: { type: 'string' },
+      conf: { type: 'string' },
+      iou: { type: 'string' },
+      threads: { type: 'string' },
+      'models-dir': { type: 'string' },
+      top5: { type: 'boolean' },
+      'vid-stride': { type: 'string' },
+      'max-frames': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.model || positionals.length === 0) {
+    console.log(USAGE);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const model = await loadModel(values.model, {
+    ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}),
+    ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
+  });
+  const options: Record<string, unknown> = {};
+  if (values.imgsz !== undefined) options.imgsz = values.imgsz;
+  if (values.conf !== undefined) options.conf = values.conf;
+  if (values.iou !== undefined) options.iou = values.iou;
+  if (values.top5) options.top5 = true;
+  if (values['vid-stride'] !== undefined) options.vidStride = values['vid-stride'];
+  if (values['max-frames'] !== undefined) options.maxFrames = values['max-frames'];
+  const out = await model.predict(positionals.length === 1 ? positionals[0] : positionals, options);
+  console.log(JSON.stringify(out, null, 2));
+  await model.dispose();
+}
+
+async function infoCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { model: { type: 'string', short: 'm' }, 'models-dir': { type: 'string' } } });
+  if (!values.model) throw new YoloError('E_INVALID_ARGUMENT', '--model is required');
+  const model = await loadModel(values.model, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
+  const { task, names, imgsz, stride, dynamic, inputShape, kptShape, path, metadata } = model;
+  console.log(JSON.stringify({ path, task, imgsz, stride, dynamic, inputShape, kptShape, names, metadata }, null, 2));
+  await model.dispose();
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'predict') await predictCommand(rest);
+    else if (command === 'info') await infoCommand(rest);
+    else if (command === 'serve') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { serveCommand } = require('./server/cli.js') as { serveCommand: (argv: string[]) => Promise<void> };
+      await serveCommand(rest);
+    } else {
+      console.log(USAGE);
+      process.exitCode = command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+    }
+  } catch (e) {
+    const err = e as YoloError;
+    console.error(JSON.stringify({ error: { code: err.code ?? 'E_INTERNAL', message: err.message } }));
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,14 @@
+export { loadModel, predict, clearModelCache, Model, normalizeInputs } from './model.js';
+export type { Task, ImageInput, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox } from './model.js';
+export { YoloError, ErrorCodes } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS } from './options.js';
+export type { PredictOptions, LoadOptions, Provider } from './options.js';
+export { resolveModelPath, hubModelId, defaultModelsDir } from './resolve.js';
+export { version } from './version.js';
+
+import { native } from './native.js';
+/** Loaded ONNX Runtime library and version, and the active SIMD path. */
+export function runtimeInfo() {
+  return native().runtimeInfo();
+}

@@ -1,0 +1,177 @@
+/**
+ * Every option is validated here, once, before anything crosses into C++. Ranges are the HUB Inference API's
+ * (imgsz 32-1280, conf 0.01-1.0, iou 0.0-0.95); messages name the argument, the valid range and the value.
+ */
+import { ErrorCodes, YoloError } from './errors.js';
+
+export interface PredictOptions {
+  /** Inference size, 32-1280 (default 640). Dynamic models round it up to the stride; static models use their own size. */
+  imgsz?: number;
+  /** Confidence threshold, 0.01-1.0 (default 0.25). */
+  conf?: number;
+  /** NMS IoU threshold, 0.0-0.95 (default 0.45). */
+  iou?: number;
+  /** Most detections per image, 1-30000 (default 300, as Ultralytics). */
+  maxDet?: number;
+  /** Classify: also report the top-5 classes as `top5` on each image (default false). */
+  top5?: boolean;
+  /** Reject images whose pixel count exceeds this before decoding them (default 268402689, as sharp; 0 = no limit). */
+  maxPixels?: number;
+  /** Video: process every n-th frame (default 1). */
+  vidStride?: number;
+  /** Video: stop after this many processed frames (default 0 = all). */
+  maxFrames?: number;
+  /** Use the SIMD kernels (default true); false runs the scalar reference kernels. */
+  simd?: boolean;
+}
+
+export interface ResolvedPredictOptions {
+  imgsz: number;
+  conf: number;
+  iou: number;
+  maxDet: number;
+  topk: number;
+  maxPixels: number;
+  vidStride: number;
+  maxFrames: number;
+  simd: boolean;
+}
+
+export type Provider = 'cpu' | 'cuda' | 'tensorrt';
+
+export interface LoadOptions {
+  /** Intra-op threads for ONNX Runtime (default 0 = one per physical core). */
+  threads?: number;
+  /** How many inferences may run at once on this model (default 1: the intra-op threads already fill the cores). */
+  parallelRuns?: number;
+  /** Path of an ONNX Runtime shared library to use instead of onnxruntime-node's (a GPU or JetPack build). */
+  ortLibrary?: string;
+  /** Execution providers in order of preference (default ['cpu']). */
+  providers?: Provider[];
+  /** GPU index for cuda / tensorrt (default 0). */
+  deviceId?: number;
+  /** Let ORT's worker threads spin while waiting (default true: lowest latency; false saves CPU when idle). */
+  spinning?: boolean;
+  /** ORT graph optimisation level (default 'all'). */
+  graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Write ORT's optimised graph to this file (a load-time cache for the next start). */
+  optimizedModelPath?: string;
+  /** Where model names and HUB ids are looked up (default $YOLO_NATIVE_MODELS_DIR, then ./models). */
+  modelsDir?: string;
+}
+
+export interface ResolvedLoadOptions {
+  threads: number;
+  parallelRuns: number;
+  ortLibrary?: string;
+  providers: Provider[];
+  deviceId: number;
+  spinning: boolean;
+  graphOptimization: number;
+  optimizedModelPath?: string;
+  modelsDir?: string;
+}
+
+export const PREDICT_DEFAULTS: ResolvedPredictOptions = Object.freeze({
+  imgsz: 640,
+  conf: 0.25,
+  iou: 0.45,
+  maxDet: 300,
+  topk: 1,
+  maxPixels: 268402689,
+  vidStride: 1,
+  maxFrames: 0,
+  simd: true,
+});
+
+function fail(argument: string, expected: string, value: unknown): never {
+  let shown: string;
+  try {
+    shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(JSON.stringify(value) ?? value);
+  } catch {
+    shown = Object.prototype.toString.call(value);
+  }
+  throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${argument} must be ${expected}; received ${shown}`, argument);
+}
+
+/** A number in [min, max]; integer when `integer`. Numeric strings are accepted (form fields arrive as text). */
+export function checkNumber(argument: string, value: unknown, min: number, max: number, integer: boolean): number {
+  const expected = `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`;
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) n = Number(value);
+  else return fail(argument, expected, value);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) fail(argument, expected, value);
+  return n;
+}
+
+function checkBoolean(argument: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(argument, 'a boolean', value);
+  return value as boolean;
+}
+
+function checkObject(argument: string, value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) fail(argument, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+function checkKeys(argument: string, options: Record<string, unknown>, allowed: readonly string[]) {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `unknown ${argument} '${key}'; valid: ${allowed.join(', ')}`, key);
+    }
+  }
+}
+
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'vidStride', 'maxFrames', 'simd'] as const;
+
+export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
+  const o = checkObject('options', input);
+  checkKeys('predict option', o, PREDICT_KEYS);
+  const r: ResolvedPredictOptions = { ...PREDICT_DEFAULTS };
+  if (o.imgsz !== undefined) r.imgsz = checkNumber('imgsz', o.imgsz, 32, 1280, true);
+  if (o.conf !== undefined) r.conf = checkNumber('conf', o.conf, 0.01, 1.0, false);
+  if (o.iou !== undefined) r.iou = checkNumber('iou', o.iou, 0.0, 0.95, false);
+  if (o.maxDet !== undefined) r.maxDet = checkNumber('maxDet', o.maxDet, 1, 30000, true);
+  if (o.top5 !== undefined) r.topk = checkBoolean('top5', o.top5) ? 5 : 1;
+  if (o.maxPixels !== undefined) r.maxPixels = checkNumber('maxPixels', o.maxPixels, 0, Number.MAX_SAFE_INTEGER, true);
+  if (o.vidStride !== undefined) r.vidStride = checkNumber('vidStride', o.vidStride, 1, 10000, true);
+  if (o.maxFrames !== undefined) r.maxFrames = checkNumber('maxFrames', o.maxFrames, 0, Number.MAX_SAFE_INTEGER, true);
+  if (o.simd !== undefined) r.simd = checkBoolean('simd', o.simd);
+  return r;
+}
+
+const LOAD_KEYS = ['threads', 'parallelRuns', 'ortLibrary', 'providers', 'deviceId', 'spinning', 'graphOptimization', 'optimizedModelPath', 'modelsDir'] as const;
+const GRAPH_LEVELS = { disabled: 0, basic: 1, extended: 2, all: 99 } as const;
+const PROVIDERS: readonly Provider[] = ['cpu', 'cuda', 'tensorrt'];
+
+function checkString(argument: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) fail(argument, 'a non-empty string', value);
+  return value as string;
+}
+
+export function resolveLoadOptions(input: unknown): ResolvedLoadOptions {
+  const o = checkObject('options', input);
+  checkKeys('load option', o, LOAD_KEYS);
+  const r: ResolvedLoadOptions = { threads: 0, parallelRuns: 1, providers: ['cpu'], deviceId: 0, spinning: true, graphOptimization: 99 };
+  if (o.threads !== undefined) r.threads = checkNumber('threads', o.threads, 0, 1024, true);
+  if (o.parallelRuns !== undefined) r.parallelRuns = checkNumber('parallelRuns', o.parallelRuns, 1, 64, true);
+  if (o.ortLibrary !== undefined) r.ortLibrary = checkString('ortLibrary', o.ortLibrary);
+  if (o.providers !== undefined) {
+    if (!Array.isArray(o.providers) || o.providers.length === 0 || o.providers.some((p) => !PROVIDERS.includes(p as Provider))) {
+      fail('providers', `a non-empty array of ${PROVIDERS.map((p) => `'${p}'`).join(', ')}`, o.providers);
+    }
+    r.providers = o.providers as Provider[];
+  }
+  if (o.deviceId !== undefined) r.deviceId = checkNumber('deviceId', o.deviceId, 0, 64, true);
+  if (o.spinning !== undefined) r.spinning = checkBoolean('spinning', o.spinning);
+  if (o.graphOptimization !== undefined) {
+    const level = GRAPH_LEVELS[o.graphOptimization as keyof typeof GRAPH_LEVELS];
+    if (level === undefined) fail('graphOptimization', `one of ${Object.keys(GRAPH_LEVELS).join(', ')}`, o.graphOptimization);
+    r.graphOptimization = level;
+  }
+  if (o.optimizedModelPath !== undefined) r.optimizedModelPath = checkString('optimizedModelPath', o.optimizedModelPath);
+  if (o.modelsDir !== undefined) r.modelsDir = checkString('modelsDir', o.modelsDir);
+  return r;
+}
