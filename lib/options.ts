@@ -21,6 +21,8 @@ export interface PredictOptions {
   vidStride?: number;
   /** Video: stop after this many processed frames (default 0 = all). */
   maxFrames?: number;
+  /** Dynamic models: letterbox only to a multiple of the stride (default true, as Ultralytics); false pads to imgsz x imgsz. */
+  rect?: boolean;
   /** Use the SIMD kernels (default true); false runs the scalar reference kernels. */
   simd?: boolean;
 }
@@ -34,6 +36,7 @@ export interface ResolvedPredictOptions {
   maxPixels: number;
   vidStride: number;
   maxFrames: number;
+  rect: boolean;
   simd: boolean;
 }
 
@@ -81,6 +84,7 @@ export const PREDICT_DEFAULTS: ResolvedPredictOptions = Object.freeze({
   maxPixels: 268402689,
   vidStride: 1,
   maxFrames: 0,
+  rect: true,
   simd: true,
 });
 
@@ -124,7 +128,7 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
   }
 }
 
-const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'vidStride', 'maxFrames', 'simd'] as const;
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'vidStride', 'maxFrames', 'rect', 'simd'] as const;
 
 export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
@@ -138,6 +142,7 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   if (o.maxPixels !== undefined) r.maxPixels = checkNumber('maxPixels', o.maxPixels, 0, Number.MAX_SAFE_INTEGER, true);
   if (o.vidStride !== undefined) r.vidStride = checkNumber('vidStride', o.vidStride, 1, 10000, true);
   if (o.maxFrames !== undefined) r.maxFrames = checkNumber('maxFrames', o.maxFrames, 0, Number.MAX_SAFE_INTEGER, true);
+  if (o.rect !== undefined) r.rect = checkBoolean('rect', o.rect);
   if (o.simd !== undefined) r.simd = checkBoolean('simd', o.simd);
   return r;
 }

@@ -89,6 +89,7 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.top_k = IntOr(o, "topk", p.top_k);
   p.max_pixels = static_cast<int64_t>(NumberOr(o, "maxPixels", 0));
   p.simd = BoolOr(o, "simd", true);
+  p.rect = BoolOr(o, "rect", true);
   p.vid_stride = IntOr(o, "vidStride", 1);
   p.max_frames = static_cast<int64_t>(NumberOr(o, "maxFrames", 0));
   return p;

@@ -15,7 +15,7 @@ double Ms(Clock::time_point a, Clock::time_point b) { return std::chrono::durati
 
 }  // namespace
 
-InputPlan PlanInput(const ModelInfo& info, int imgsz) {
+InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect) {
   InputPlan plan;
   if (!info.dynamic_hw) {
     plan.target_h = static_cast<int>(info.input_h);
@@ -26,7 +26,7 @@ InputPlan PlanInput(const ModelInfo& info, int imgsz) {
   const int stride = std::max(1, info.stride);
   const int size = std::max(stride, static_cast<int>(std::ceil(static_cast<double>(imgsz) / stride)) * stride);
   plan.target_h = plan.target_w = size;
-  plan.auto_pad = true;
+  plan.auto_pad = rect;
   return plan;
 }
 
@@ -37,7 +37,7 @@ ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, const Predict
   ImageResult result;
   result.orig_h = bgr.rows;
   result.orig_w = bgr.cols;
-  const InputPlan plan = PlanInput(info, options.imgsz);
+  const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
 
   LetterboxGeometry geometry;
   std::vector<float> tensor;

@@ -17,7 +17,7 @@ struct InputPlan {
   int target_h = 0, target_w = 0;
   bool auto_pad = false;
 };
-InputPlan PlanInput(const ModelInfo& info, int imgsz);
+InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect);
 
 ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options);
 ImageResult PredictEncoded(ModelSession& session, const uint8_t* data, size_t size, const PredictOptions& options, const char* what);

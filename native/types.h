@@ -34,6 +34,7 @@ struct PredictOptions {
   int max_det = 300;
   int top_k = 1;                 // classify: how many classes to report in `top` (1 = only the HUB top-1)
   int64_t max_pixels = 0;        // 0 = no limit
+  bool rect = true;              // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square
   bool simd = true;              // false selects the scalar reference kernels (tests compare both)
   int vid_stride = 1;
   int64_t max_frames = 0;        // 0 = all
