@@ -75,13 +75,15 @@ void AppendProviders(Ort::SessionOptions& options, const SessionConfig& config) 
 ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
     : path_(path), config_(config) {
   Ort::Env& env = OrtEnvironment(config.ort_library);  // loads the ORT API: no Ort:: call may come before it
-  cpu_memory_ = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  cpu_memory_.emplace(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault));
   {
     std::ifstream probe(path, std::ios::binary);
     if (!probe) throw Error(code::kFileNotFound, "model file '" + path + "' does not exist or cannot be read");
     char first = 0;
     if (!probe.read(&first, 1)) throw Error(code::kModelInvalid, "model file '" + path + "' is empty; expected an ONNX model");
   }
+  std::string gpu_providers;
+  for (const auto& p : config.providers) if (p != "cpu") gpu_providers += (gpu_providers.empty() ? "" : ", ") + p;
   try {
     Ort::SessionOptions options;
     options.SetIntraOpNumThreads(config.intra_op_threads);
@@ -90,8 +92,21 @@ ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
     options.SetGraphOptimizationLevel(static_cast<GraphOptimizationLevel>(config.graph_optimization));
     options.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
     if (!config.optimized_model_path.empty()) options.SetOptimizedModelFilePath(config.optimized_model_path.c_str());
-    AppendProviders(options, config);
-    session_ = std::make_unique<Ort::Session>(env, path.c_str(), options);
+    try {
+      AppendProviders(options, config);
+    } catch (const Ort::Exception& e) {
+      throw Error(code::kProvider, "cannot enable execution provider " + gpu_providers + ": " + e.what());
+    }
+    try {
+      session_ = std::make_unique<Ort::Session>(env, path.c_str(), options);
+    } catch (const Ort::Exception& e) {
+      // Providers are resolved when the session is created: a GPU provider whose libraries are missing fails here.
+      if (!gpu_providers.empty() && std::string(e.what()).find("rovider") != std::string::npos &&
+          std::string(e.what()).find("Protobuf") == std::string::npos) {
+        throw Error(code::kProvider, "cannot enable execution provider " + gpu_providers + " (is this a GPU build of ONNX Runtime with its provider libraries beside it? name one with ortLibrary): " + e.what());
+      }
+      throw;
+    }
   } catch (const Ort::Exception& e) {
     throw Error(code::kModelInvalid, "'" + path + "' is not a loadable ONNX model: " + e.what());
   }
@@ -148,7 +163,7 @@ std::vector<Ort::Value> ModelSession::Run(float* input, const std::vector<int64_
   } leave{this};
   size_t count = 1;
   for (auto d : shape) count *= static_cast<size_t>(d);
-  Ort::Value tensor = Ort::Value::CreateTensor<float>(cpu_memory_, input, count, shape.data(), shape.size());
+  Ort::Value tensor = Ort::Value::CreateTensor<float>(*cpu_memory_, input, count, shape.data(), shape.size());
   const char* input_name = info_.input_name.c_str();
   try {
     return session_->Run(Ort::RunOptions{nullptr}, &input_name, &tensor, 1, output_name_ptrs_.data(), output_name_ptrs_.size());

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,9 @@ class ModelSession {
   std::unique_ptr<Ort::Session> session_;
   ModelInfo info_;
   std::vector<const char*> output_name_ptrs_;
-  Ort::MemoryInfo cpu_memory_{nullptr};
+  // optional: even a null Ort:: wrapper calls into the ORT API when destroyed, and that API is absent when
+  // the library failed to load.
+  std::optional<Ort::MemoryInfo> cpu_memory_;
   BufferPool buffers_;
   std::mutex run_mutex_;
   std::condition_variable run_cv_;

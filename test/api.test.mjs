@@ -1,0 +1,221 @@
+// The library contract: option validation, typed errors for every kind of bad input, async behaviour.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadModel, predict, clearModelCache, YoloError, ErrorCodes } from '../dist/esm/index.js';
+import { DATA, MODELS, repoRoot } from './helpers/golden.mjs';
+import { identityModel } from './helpers/onnx.mjs';
+
+const DETECT = join(MODELS, 'fp32', 'yolov8n-int8dq-dynamic.onnx');
+const bus = readFileSync(join(DATA, 'images', 'bus.jpg'));
+const zidane = readFileSync(join(DATA, 'images', 'zidane.jpg'));
+const scratch = mkdtempSync(join(tmpdir(), 'yolo-native-api-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+const model = await loadModel(DETECT, { threads: 2 });
+const withoutSpeed = (r) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'speed' ? undefined : v)));
+
+async function rejectsWith(promise, code, pattern) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof YoloError, `expected YoloError, got ${e?.constructor?.name}: ${e?.message}`);
+    assert.equal(e.code, code, e.message);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+test('model exposes Ultralytics metadata', () => {
+  assert.equal(model.task, 'detect');
+  assert.equal(model.names.length, 80);
+  assert.equal(model.names[0], 'person');
+  assert.deepEqual(model.imgsz, [640, 640]);
+  assert.equal(model.stride, 32);
+  assert.equal(model.dynamic, true);
+});
+
+test('response follows the HUB envelope; metadata carries the effective imgsz', async () => {
+  const out = await model.predict(bus, { imgsz: 500 });
+  assert.deepEqual(Object.keys(out), ['images', 'metadata']);
+  const img = out.images[0];
+  assert.deepEqual(Object.keys(img), ['results', 'shape', 'speed']);
+  assert.deepEqual(img.shape, [1080, 810]);
+  for (const k of ['preprocess', 'inference', 'postprocess']) assert.ok(img.speed[k] >= 0);
+  assert.deepEqual(Object.keys(img.results[0]), ['name', 'class', 'confidence', 'box']);
+  assert.equal(out.metadata.imgsz, 512); // 500 rounded up to the stride, as Ultralytics
+  assert.deepEqual(out.metadata.inputShape, [512, 384]);
+  assert.equal(out.metadata.task, 'detect');
+});
+
+test('array input gives one images[] entry per image, paths and bytes alike', async () => {
+  const out = await model.predict([bus, join(DATA, 'images', 'zidane.jpg'), new Uint8Array(bus).buffer]);
+  assert.equal(out.images.length, 3);
+  assert.deepEqual(out.images[1].shape, [720, 1280]);
+  assert.deepEqual(withoutSpeed(out.images[0]), withoutSpeed(out.images[2]));
+});
+
+test('out-of-range and mistyped options name the argument, the range and the value', async () => {
+  const cases = [
+    [{ imgsz: 31 }, /imgsz must be an integer in \[32, 1280\]; received 31/],
+    [{ imgsz: 1281 }, /imgsz .*received 1281/],
+    [{ imgsz: 640.5 }, /imgsz .*received 640.5/],
+    [{ imgsz: 'big' }, /imgsz .*received "big"/],
+    [{ conf: 0 }, /conf must be a number in \[0.01, 1\]; received 0/],
+    [{ conf: 1.5 }, /conf .*received 1.5/],
+    [{ conf: NaN }, /conf .*received/],
+    [{ iou: -0.1 }, /iou must be a number in \[0, 0.95\]; received -0.1/],
+    [{ iou: 0.96 }, /iou .*received 0.96/],
+    [{ iou: null }, /iou .*received null/],
+    [{ maxDet: 0 }, /maxDet/],
+    [{ top5: 'yes' }, /top5 must be a boolean/],
+    [{ cnf: 0.3 }, /unknown predict option 'cnf'/],
+  ];
+  for (const [options, message] of cases) {
+    await rejectsWith(model.predict(bus, options), ErrorCodes.INVALID_ARGUMENT, message);
+  }
+  await rejectsWith(model.predict(bus, 'fast'), ErrorCodes.INVALID_ARGUMENT, /options must be an object/);
+  await rejectsWith(loadModel(DETECT, { threads: -1 }), ErrorCodes.INVALID_ARGUMENT, /threads/);
+  await rejectsWith(loadModel(DETECT, { providers: ['gpu'] }), ErrorCodes.INVALID_ARGUMENT, /providers/);
+});
+
+test('numeric strings are accepted (form fields arrive as text)', async () => {
+  const a = await model.predict(bus, { imgsz: '640', conf: '0.25', iou: '0.45' });
+  const b = await model.predict(bus, { imgsz: 640, conf: 0.25, iou: 0.45 });
+  assert.deepEqual(withoutSpeed(a.images), withoutSpeed(b.images));
+});
+
+test('bad inputs give typed errors', async () => {
+  const truncated = bus.subarray(0, Math.floor(bus.length / 2));
+  const hugePng = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from([0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0]), Buffer.alloc(64)]);
+  const cases = [
+    [Buffer.alloc(0), ErrorCodes.EMPTY_INPUT, /empty/],
+    [new Uint8Array(0), ErrorCodes.EMPTY_INPUT, /empty/],
+    [truncated, ErrorCodes.DECODE_FAILED, /truncated JPEG/],
+    [Buffer.from('this is not an image at all, just text'), ErrorCodes.DECODE_FAILED, /not a decodable image/],
+    [Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)), ErrorCodes.DECODE_FAILED, /not a decodable image/],
+    [Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from([0, 0, 0, 10, 0, 0, 0, 10]), Buffer.alloc(100, 7)]), ErrorCodes.DECODE_FAILED, null],
+    [hugePng, ErrorCodes.IMAGE_TOO_LARGE, /100000x100000 = 10000000000 pixels, over the limit/],
+    [join(scratch, 'missing.jpg'), ErrorCodes.FILE_NOT_FOUND, /does not exist/],
+    [scratch, ErrorCodes.INVALID_INPUT, /not a regular file/],
+    ['', ErrorCodes.INVALID_INPUT, /empty path/],
+    [42, ErrorCodes.INVALID_INPUT, /received number/],
+    [null, ErrorCodes.INVALID_INPUT, /received null/],
+    [{ data: bus }, ErrorCodes.INVALID_INPUT, /received Object/],
+    [[], ErrorCodes.INVALID_INPUT, /non-empty array/],
+  ];
+  for (const [input, code, message] of cases) await rejectsWith(model.predict(input), code, message);
+  await rejectsWith(model.predict(bus, { maxPixels: 1000 }), ErrorCodes.IMAGE_TOO_LARGE, /1080 = 874800 pixels, over the limit of 1000/);
+  // One bad image in a batch fails the call with the error of that image.
+  await rejectsWith(model.predict([bus, truncated]), ErrorCodes.DECODE_FAILED, /input buffer #1/);
+});
+
+test('bad model files give typed errors', async () => {
+  const text = join(scratch, 'notes.onnx');
+  writeFileSync(text, 'definitely not protobuf\n'.repeat(20));
+  const empty = join(scratch, 'empty.onnx');
+  writeFileSync(empty, '');
+  const identity = join(scratch, 'identity.onnx');
+  writeFileSync(identity, identityModel([1, 4]));
+  await rejectsWith(loadModel(text), ErrorCodes.MODEL_INVALID, /not a loadable ONNX model/);
+  await rejectsWith(loadModel(empty), ErrorCodes.MODEL_INVALID, /empty/);
+  await rejectsWith(loadModel(join(DATA, 'images', 'bus.jpg')), ErrorCodes.MODEL_INVALID, /not a loadable ONNX model/);
+  await rejectsWith(loadModel(identity), ErrorCodes.MODEL_UNSUPPORTED, /not a YOLO export: its input is not a float32 \[batch, 3, height, width\]/);
+  await rejectsWith(loadModel(join(scratch, 'nope.onnx')), ErrorCodes.MODEL_NOT_FOUND, /not found/);
+  await rejectsWith(loadModel('no-such-model', { modelsDir: scratch }), ErrorCodes.MODEL_NOT_FOUND, /no 'no-such-model' or 'no-such-model.onnx'/);
+  await rejectsWith(loadModel(DETECT, { ortLibrary: '/nonexistent/libonnxruntime.so' }), ErrorCodes.ORT_LIBRARY, /already loaded/);
+  await rejectsWith(loadModel(DETECT, { providers: ['cuda'] }), ErrorCodes.PROVIDER, /cuda|CUDA/);
+});
+
+test('an unloadable ONNX Runtime library is a typed error, not a crash', () => {
+  const script = `import('${join(repoRoot, 'dist/esm/index.js')}').then(m => m.loadModel(${JSON.stringify(DETECT)}, { ortLibrary: '/nonexistent/libonnxruntime.so.1' }))
+    .then(() => console.log('loaded'), e => console.log(e.code + ' ' + e.message))`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^E_ORT_LIBRARY cannot load the ONNX Runtime library '\/nonexistent\/libonnxruntime.so.1'/);
+});
+
+test('models resolve by name under a models directory and by HUB URL', async () => {
+  const dir = mkdtempSync(join(scratch, 'models-'));
+  writeFileSync(join(dir, 'models.json'), JSON.stringify({ abc123XYZ: DETECT }));
+  const byUrl = await loadModel('https://hub.ultralytics.com/models/abc123XYZ', { modelsDir: dir });
+  assert.equal(byUrl.path, DETECT);
+  await byUrl.dispose();
+  const byName = await loadModel('yolov8n-int8dq-dynamic', { modelsDir: MODELS });
+  assert.equal(byName.path, DETECT);
+  await byName.dispose();
+});
+
+test('a disposed model rejects new calls; calls in flight complete', async () => {
+  const m = await loadModel(DETECT, { threads: 1 });
+  const inFlight = m.predict(bus);
+  await m.dispose();
+  assert.equal((await inFlight).images[0].results.length, 5);
+  await rejectsWith(m.predict(bus), ErrorCodes.DISPOSED, /disposed/);
+});
+
+test('the event loop keeps running during 8 concurrent predictions', async () => {
+  let ticks = 0;
+  let worstLateness = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worstLateness = Math.max(worstLateness, now - last - 10);
+    last = now;
+    ticks++;
+  }, 10);
+  const started = performance.now();
+  const outs = await Promise.all(Array.from({ length: 8 }, (_, i) => model.predict(i % 2 ? bus : zidane)));
+  const elapsed = performance.now() - started;
+  clearInterval(timer);
+  assert.equal(outs.length, 8);
+  const inference = outs[0].images[0].speed.inference;
+  // A blocked loop would stall for a whole inference (~70-150 ms here) per call; allow scheduling noise only.
+  assert.ok(worstLateness < Math.max(40, inference / 2), `timer was late by ${worstLateness.toFixed(1)} ms (inference ${inference} ms)`);
+  assert.ok(ticks >= (elapsed / 10) * 0.5, `only ${ticks} ticks in ${elapsed.toFixed(0)} ms`);
+});
+
+test('concurrent calls return the same JSON as sequential ones', async () => {
+  const inputs = [bus, zidane, readFileSync(join(DATA, 'images', 'horses.jpg')), readFileSync(join(DATA, 'images', 'dog.jpg'))];
+  const sequential = [];
+  for (const input of inputs) sequential.push(withoutSpeed(await model.predict(input)));
+  const concurrent = await Promise.all([...inputs, ...inputs].map((input) => model.predict(input)));
+  concurrent.forEach((out, i) => assert.deepEqual(withoutSpeed(out), sequential[i % inputs.length]));
+});
+
+test('bad calls in flight do not disturb good ones', async () => {
+  const good = withoutSpeed(await model.predict(bus));
+  const calls = [];
+  for (let i = 0; i < 6; i++) {
+    calls.push(model.predict(bus).then((r) => ({ ok: withoutSpeed(r) })));
+    calls.push(model.predict(bus.subarray(0, 100 + i)).then(() => ({ bad: 'resolved' }), (e) => ({ bad: e.code })));
+  }
+  for (const r of await Promise.all(calls)) {
+    if (r.ok) assert.deepEqual(r.ok, good);
+    else assert.equal(r.bad, ErrorCodes.DECODE_FAILED);
+  }
+});
+
+test('one-shot predict caches the model', async () => {
+  const a = await predict(DETECT, bus, { conf: 0.4 });
+  const b = await predict(DETECT, bus, { conf: 0.4 });
+  assert.ok(a.images[0].results.every((r) => r.confidence > 0.4));
+  assert.deepEqual(withoutSpeed(a), withoutSpeed(b));
+  await rejectsWith(predict(DETECT, bus, { conf: 2 }), ErrorCodes.INVALID_ARGUMENT, /conf/);
+  await clearModelCache();
+});
+
+test('CommonJS and ESM share one implementation', async () => {
+  const require = createRequire(import.meta.url);
+  const cjs = require('../dist/cjs/index.js');
+  assert.equal(cjs.YoloError, YoloError);
+  assert.equal(typeof cjs.loadModel, 'function');
+});
+
+test('cleanup', async () => {
+  await model.dispose();
+  await sleep(0);
+});
