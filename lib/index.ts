@@ -12,3 +12,5 @@ import { native } from './native.js';
 export function runtimeInfo() {
   return native().runtimeInfo();
 }
+export { downloadModel } from './download.js';
+export type { DownloadOptions } from './download.js';

@@ -3,7 +3,8 @@ import { basename, resolve as resolvePath } from 'node:path';
 import { ErrorCodes, YoloError, fromNative } from './errors.js';
 import { defaultOrtLibrary, native, type NativeImage, type NativeModel, type NativeModelInfo } from './native.js';
 import { resolveLoadOptions, resolvePredictOptions, type LoadOptions, type PredictOptions, type ResolvedPredictOptions } from './options.js';
-import { resolveModelPath } from './resolve.js';
+import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
+import { downloadModel } from './download.js';
 import { version } from './version.js';
 
 export type Task = NativeModelInfo['task'];
@@ -152,7 +153,13 @@ export class Model {
 /** Loads a model by path, by name under the models directory, or by HUB model URL / id. */
 export async function loadModel(model: string, options?: LoadOptions): Promise<Model> {
   const o = resolveLoadOptions(options);
-  const path = resolveModelPath(model, o.modelsDir);
+  let path: string;
+  try {
+    path = resolveModelPath(model, o.modelsDir);
+  } catch (e) {
+    if (!(e instanceof YoloError && e.code === ErrorCodes.MODEL_NOT_FOUND && o.download)) throw e;
+    path = await downloadModel(hubModelId(model) ?? model, o.modelsDir ?? defaultModelsDir(), o.download);
+  }
   const ortLibrary = o.ortLibrary ?? defaultOrtLibrary();
   let handle: NativeModel;
   try {

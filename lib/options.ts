@@ -61,6 +61,8 @@ export interface LoadOptions {
   optimizedModelPath?: string;
   /** Where model names and HUB ids are looked up (default $YOLO_NATIVE_MODELS_DIR, then ./models). */
   modelsDir?: string;
+  /** When the model is not found locally, fetch `<baseUrl>/<name>.onnx` into modelsDir (default false). */
+  download?: boolean | { baseUrl?: string; sha256?: string; maxBytes?: number; timeoutMs?: number };
 }
 
 export interface ResolvedLoadOptions {
@@ -73,6 +75,7 @@ export interface ResolvedLoadOptions {
   graphOptimization: number;
   optimizedModelPath?: string;
   modelsDir?: string;
+  download?: { baseUrl?: string; sha256?: string; maxBytes?: number; timeoutMs?: number };
 }
 
 export const PREDICT_DEFAULTS: ResolvedPredictOptions = Object.freeze({
@@ -147,7 +150,7 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   return r;
 }
 
-const LOAD_KEYS = ['threads', 'parallelRuns', 'ortLibrary', 'providers', 'deviceId', 'spinning', 'graphOptimization', 'optimizedModelPath', 'modelsDir'] as const;
+const LOAD_KEYS = ['threads', 'parallelRuns', 'ortLibrary', 'providers', 'deviceId', 'spinning', 'graphOptimization', 'optimizedModelPath', 'modelsDir', 'download'] as const;
 const GRAPH_LEVELS = { disabled: 0, basic: 1, extended: 2, all: 99 } as const;
 const PROVIDERS: readonly Provider[] = ['cpu', 'cuda', 'tensorrt'];
 
@@ -178,5 +181,20 @@ export function resolveLoadOptions(input: unknown): ResolvedLoadOptions {
   }
   if (o.optimizedModelPath !== undefined) r.optimizedModelPath = checkString('optimizedModelPath', o.optimizedModelPath);
   if (o.modelsDir !== undefined) r.modelsDir = checkString('modelsDir', o.modelsDir);
+  if (o.download !== undefined && o.download !== false) {
+    if (o.download === true) r.download = {};
+    else {
+      const d = checkObject('download', o.download);
+      checkKeys('download option', d, ['baseUrl', 'sha256', 'maxBytes', 'timeoutMs']);
+      r.download = {};
+      if (d.baseUrl !== undefined) r.download.baseUrl = checkString('download.baseUrl', d.baseUrl);
+      if (d.sha256 !== undefined) {
+        if (typeof d.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(d.sha256)) fail('download.sha256', 'a 64-digit hex SHA-256', d.sha256);
+        r.download.sha256 = d.sha256 as string;
+      }
+      if (d.maxBytes !== undefined) r.download.maxBytes = checkNumber('download.maxBytes', d.maxBytes, 1, Number.MAX_SAFE_INTEGER, true);
+      if (d.timeoutMs !== undefined) r.download.timeoutMs = checkNumber('download.timeoutMs', d.timeoutMs, 1, 86_400_000, true);
+    }
+  }
   return r;
 }
