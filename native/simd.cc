@@ -1,20 +1,110 @@
+// Scalar reference kernels, the baseline compilation of simd_kernels.inl (SSE2 on x86-64, NEON on arm64; none
+// elsewhere) and the run-time choice of the active path. See simd.h.
 #include "simd.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 namespace yolo {
+namespace scalar {
 
-// Portable path (the SIMD variants replace this; see docs).
 void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
                    int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
   for (int j = begin; j < end; ++j) {
     const float w = std::max(0.f, std::min(ix2, x2[j]) - std::max(ix1, x1[j]));
     const float h = std::max(0.f, std::min(iy2, y2[j]) - std::max(iy1, y1[j]));
     const float inter = w * h;
-    if (inter / (iarea + area[j] - inter) > threshold) flags[j] = 1;
+    if (inter / ((iarea + area[j]) - inter) > threshold) flags[j] = 1;
   }
 }
 
-const char* SimdPath() { return "scalar"; }
+void MaskDot(const float* protos, size_t plane, const float* coeffs, int nk, float* out, int n) {
+  for (int j = 0; j < n; ++j) out[j] = 0.f;
+  for (int k = 0; k < nk; ++k) {
+    const float c = coeffs[k];
+    const float* p = protos + k * plane;
+    for (int j = 0; j < n; ++j) out[j] = out[j] + c * p[j];
+  }
+}
+
+void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n) {
+  for (int j = 0; j < n; ++j) out[j] = ((r0[j] * w0) + (r1[j] * w1)) > 0.f ? 1 : 0;
+}
+
+}  // namespace scalar
+}  // namespace yolo
+
+// Baseline compilation of the universal-intrinsics kernels (whatever the target's default flags enable).
+#include <opencv2/core/simd_intrinsics.hpp>
+#define YOLO_SIMD_NS simd_baseline
+#include "simd_kernels.inl"
+#undef YOLO_SIMD_NS
+
+namespace yolo {
+namespace simd_baseline {
+const char* Name() {
+#if CV_SIMD && CV_NEON
+  return "neon";
+#elif CV_SIMD && CV_SSE2
+  return "sse2";
+#elif CV_SIMD
+  return "simd128";
+#else
+  return "scalar";
+#endif
+}
+}  // namespace simd_baseline
+
+namespace {
+
+const SimdKernels kScalar = {
+    &scalar::SuppressByIou,
+    &scalar::MaskDot,
+    &scalar::BlendRowsPositive,
+};
+
+struct Active {
+  const SimdKernels* table = &kScalar;
+  const char* name = "scalar";
+};
+
+// Chosen once. YOLO_NATIVE_SIMD=scalar forces the references, =baseline skips AVX2 (for benchmarks / debugging).
+const Active& Choose() {
+  static const Active active = [] {
+    Active a;
+    const char* env = std::getenv("YOLO_NATIVE_SIMD");
+    const bool force_scalar = env && std::strcmp(env, "scalar") == 0;
+    const bool no_avx2 = env && std::strcmp(env, "baseline") == 0;
+    if (force_scalar) return a;
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__GNUC__)
+    if (!no_avx2 && simd_avx2::Table() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      a.table = simd_avx2::Table();
+      a.name = "avx2";
+      return a;
+    }
+#endif
+#endif
+    (void)no_avx2;
+    if (simd_baseline::Table()) {
+      a.table = simd_baseline::Table();
+      a.name = simd_baseline::Name();
+    }
+    return a;
+  }();
+  return active;
+}
+
+}  // namespace
+
+const SimdKernels& ScalarKernels() { return kScalar; }
+const SimdKernels& ActiveKernels() { return *Choose().table; }
+const char* SimdPath() { return Choose().name; }
+
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
+                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
+  ActiveKernels().suppress_by_iou(x1, y1, x2, y2, area, flags, begin, end, ix1, iy1, ix2, iy2, iarea, threshold);
+}
 
 }  // namespace yolo

@@ -1,16 +1,66 @@
-// Vectorised inner loops, dispatched at run time: AVX2+FMA on x86-64 CPUs that have it, NEON on arm64 (OpenCV
-// universal intrinsics), portable scalar code elsewhere. Each must equal its scalar reference bit for bit.
+// Vectorised inner loops, dispatched at run time: AVX2(+FMA CPU level) on x86-64 CPUs that have it, SSE2 otherwise
+// on x86-64, NEON on arm64 (all three from one source, native/simd_kernels.inl, written with OpenCV universal
+// intrinsics), and the portable scalar reference. Every SIMD kernel must equal its scalar reference BIT FOR BIT
+// (the whole target builds with -ffp-contract=off; never use v_fma / v_muladd where the reference multiplies and
+// adds separately; use real division). Tests compare PredictOptions.simd = false against true on the goldens.
+//
+// HOW TO ADD A KERNEL (example: probiou for rotated NMS)
+//   1. simd.h:              add a function-pointer member to SimdKernels (document the exact arithmetic).
+//   2. simd.cc:             write the scalar reference (namespace scalar) and put it in kScalar.
+//   3. simd_kernels.inl:    write the universal-intrinsics version (width-agnostic: v_float32, v_float32::nlanes,
+//                           vx_load / vx_setall_f32 ...; a scalar tail for the last < nlanes elements using the
+//                           same formula) and add it to the kKernels table at the end of that file, in member order.
+//                           Until it is vectorised, the table entry may point at the scalar reference
+//                           (yolo::scalar::YourKernel, declared below).
+//   4. Call it as Kernels(options.simd).your_kernel(...), so that simd=false selects the scalar reference.
+//   5. test/simd.test.mjs compares both paths; add a case that reaches your kernel.
+// The .inl is compiled twice on x86-64 (simd.cc: SSE2 baseline; simd_avx2.cc: -mavx2 -mfma, see CMakeLists.txt),
+// each time inside its own namespace (yolo::simd_baseline / yolo::simd_avx2, and OpenCV's HAL namespace
+// cv::hal_baseline / cv::hal_AVX2), so the two compilations never share an inline symbol (no ODR clash).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace yolo {
 
-// Sets flags[j] = 1 for j in [begin, end) where IoU(box i, box j) > threshold (same float arithmetic as the scalar
-// loop in nms.cc: inter / (area_i + area_j - inter)).
+struct SimdKernels {
+  // flags[j] = 1 for j in [begin, end) where IoU(box i, box j) > threshold, i = (ix1, iy1, ix2, iy2, iarea); flags
+  // already set stay set. Float arithmetic exactly as nms.cc / torchvision: w = max(0, min(ix2,x2)-max(ix1,x1)),
+  // h likewise, inter = w*h, iou = inter / ((iarea + area[j]) - inter).
+  void (*suppress_by_iou)(const float* x1, const float* y1, const float* x2, const float* y2, const float* area,
+                          uint8_t* flags, int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea,
+                          float threshold);
+
+  // Mask logits of one prototype row segment: out[j] = sum_{k=0..nk-1} coeffs[k] * protos[k * plane + j] for
+  // j in [0, n), accumulated from 0.f in k order, one rounded multiply and one rounded add per term (no FMA).
+  void (*mask_dot)(const float* protos, size_t plane, const float* coeffs, int nk, float* out, int n);
+
+  // Vertical half of the bilinear upsample, then the > 0 threshold: out[j] = ((r0[j] * w0) + (r1[j] * w1)) > 0.f
+  // (1 or 0), j in [0, n).
+  void (*blend_rows_positive)(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n);
+};
+
+// The scalar reference kernels (also what the tables point at for kernels that are not vectorised).
+namespace scalar {
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
+                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
+void MaskDot(const float* protos, size_t plane, const float* coeffs, int nk, float* out, int n);
+void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n);
+}  // namespace scalar
+
+const SimdKernels& ScalarKernels();  // the references
+const SimdKernels& ActiveKernels();  // best path for this CPU (chosen once; YOLO_NATIVE_SIMD=scalar|baseline forces one)
+inline const SimdKernels& Kernels(bool simd) { return simd ? ActiveKernels() : ScalarKernels(); }
+
+// Which SIMD path ActiveKernels() is ("avx2", "neon", "sse2", "scalar").
+const char* SimdPath();
+
+// Active-path shortcut kept for nms.cc.
 void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
                    int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
 
-// Which SIMD path is active ("avx2", "neon", "sse2", "scalar").
-const char* SimdPath();
+// Per-compilation tables (internal to simd*.cc; nullptr where that path is not built for this target).
+namespace simd_baseline { const SimdKernels* Table(); const char* Name(); }
+namespace simd_avx2 { const SimdKernels* Table(); }
 
 }  // namespace yolo

@@ -1,0 +1,100 @@
+// SIMD kernels written once with OpenCV universal intrinsics (width-agnostic: 128-bit SSE2 / NEON, 256-bit AVX2).
+// NOT a standalone header: included by simd.cc (baseline) and simd_avx2.cc (AVX2), each after choosing the ISA
+// (CV_CPU_DISPATCH_MODE / compiler flags) and defining YOLO_SIMD_NS to its own namespace. See simd.h for the
+// contract (bit-identical to the scalar references in simd.cc) and for how to add a kernel.
+#ifndef YOLO_SIMD_NS
+#error "define YOLO_SIMD_NS before including simd_kernels.inl"
+#endif
+
+#include "simd.h"
+
+namespace yolo {
+namespace YOLO_SIMD_NS {
+namespace {
+
+using namespace cv;  // the universal intrinsics of this compilation (cv::hal_baseline or cv::hal_AVX2)
+
+#if CV_SIMD
+constexpr int kLanes = v_float32::nlanes;
+
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
+                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
+  int j = begin;
+  const v_float32 vx1 = vx_setall_f32(ix1), vy1 = vx_setall_f32(iy1), vx2 = vx_setall_f32(ix2), vy2 = vx_setall_f32(iy2);
+  const v_float32 varea = vx_setall_f32(iarea), vthr = vx_setall_f32(threshold), zero = vx_setzero_f32();
+  for (; j + kLanes <= end; j += kLanes) {
+    const v_float32 w = v_max(zero, v_min(vx2, vx_load(x2 + j)) - v_max(vx1, vx_load(x1 + j)));
+    const v_float32 h = v_max(zero, v_min(vy2, vx_load(y2 + j)) - v_max(vy1, vx_load(y1 + j)));
+    const v_float32 inter = w * h;
+    const v_float32 iou = inter / ((varea + vx_load(area + j)) - inter);
+    unsigned m = static_cast<unsigned>(v_signmask(iou > vthr));
+    while (m) {
+      flags[j + __builtin_ctz(m)] = 1;
+      m &= m - 1;
+    }
+  }
+  if (j < end) scalar::SuppressByIou(x1, y1, x2, y2, area, flags, j, end, ix1, iy1, ix2, iy2, iarea, threshold);
+}
+
+void MaskDot(const float* protos, size_t plane, const float* coeffs, int nk, float* out, int n) {
+  int j = 0;
+  // Four independent accumulators (4 vectors of output) per pass: the k chain is serial per element.
+  for (; j + 4 * kLanes <= n; j += 4 * kLanes) {
+    v_float32 a0 = vx_setzero_f32(), a1 = vx_setzero_f32(), a2 = vx_setzero_f32(), a3 = vx_setzero_f32();
+    const float* p = protos + j;
+    for (int k = 0; k < nk; ++k, p += plane) {
+      const v_float32 c = vx_setall_f32(coeffs[k]);
+      a0 = a0 + c * vx_load(p);
+      a1 = a1 + c * vx_load(p + kLanes);
+      a2 = a2 + c * vx_load(p + 2 * kLanes);
+      a3 = a3 + c * vx_load(p + 3 * kLanes);
+    }
+    v_store(out + j, a0);
+    v_store(out + j + kLanes, a1);
+    v_store(out + j + 2 * kLanes, a2);
+    v_store(out + j + 3 * kLanes, a3);
+  }
+  for (; j + kLanes <= n; j += kLanes) {
+    v_float32 a0 = vx_setzero_f32();
+    const float* p = protos + j;
+    for (int k = 0; k < nk; ++k, p += plane) a0 = a0 + vx_setall_f32(coeffs[k]) * vx_load(p);
+    v_store(out + j, a0);
+  }
+  if (j < n) scalar::MaskDot(protos + j, plane, coeffs, nk, out + j, n - j);
+}
+
+void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n) {
+  int j = 0;
+  const v_float32 vw0 = vx_setall_f32(w0), vw1 = vx_setall_f32(w1), zero = vx_setzero_f32();
+  const v_int32 one = vx_setall_s32(1);
+  for (; j + 4 * kLanes <= n; j += 4 * kLanes) {
+    v_int32 b[4];
+    for (int q = 0; q < 4; ++q) {
+      const int o = j + q * kLanes;
+      const v_float32 v = (vx_load(r0 + o) * vw0) + (vx_load(r1 + o) * vw1);
+      b[q] = v_reinterpret_as_s32(v > zero) & one;
+    }
+    v_store(out + j, v_pack_u(v_pack(b[0], b[1]), v_pack(b[2], b[3])));
+  }
+  if (j < n) scalar::BlendRowsPositive(r0 + j, r1 + j, w0, w1, out + j, n - j);
+}
+
+const SimdKernels kKernels = {
+    &SuppressByIou,
+    &MaskDot,
+    &BlendRowsPositive,
+};
+#endif  // CV_SIMD
+
+}  // namespace
+
+const SimdKernels* Table() {
+#if CV_SIMD
+  return &kKernels;
+#else
+  return nullptr;
+#endif
+}
+
+}  // namespace YOLO_SIMD_NS
+}  // namespace yolo
