@@ -4,6 +4,7 @@ export { YoloError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS } from './options.js';
 export type { PredictOptions, LoadOptions, Provider } from './options.js';
+export type { StreamOptions } from './video.js';
 export { resolveModelPath, hubModelId, defaultModelsDir } from './resolve.js';
 export { version } from './version.js';
 
@@ -14,3 +15,8 @@ export function runtimeInfo() {
 }
 export { downloadModel } from './download.js';
 export type { DownloadOptions } from './download.js';
+
+/** Whether an input is a video rather than an image (bytes: magic numbers; a path: its content, then its extension). */
+export function isVideo(input: Uint8Array | string): boolean {
+  return native().isVideo(input);
+}

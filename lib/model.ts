@@ -6,6 +6,7 @@ import { resolveLoadOptions, resolvePredictOptions, type LoadOptions, type Predi
 import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
 import { downloadModel } from './download.js';
 import { version } from './version.js';
+import { nativeOptions, resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
 
 export type Task = NativeModelInfo['task'];
 /** An encoded image (Buffer / Uint8Array / ArrayBuffer) or a file path. */
@@ -107,16 +108,19 @@ export class Model {
     return this.#native;
   }
 
+  /** @internal one native image result as a HUB `images[]` entry */
+  hubImage(img: NativeImage, o: ResolvedPredictOptions): HubImage {
+    const out: HubImage = { results: img.results as HubResult[], shape: img.shape, speed: img.speed };
+    if (img.frame !== undefined) out.frame = img.frame;
+    if (img.top && o.topk > 1) out.top5 = img.top;
+    return out;
+  }
+
   /** @internal builds the HUB envelope around native image results */
   envelope(images: NativeImage[], o: ResolvedPredictOptions): HubResponse {
     const first = images[0];
     return {
-      images: images.map((img) => {
-        const out: HubImage = { results: img.results as HubResult[], shape: img.shape, speed: img.speed };
-        if (img.frame !== undefined) out.frame = img.frame;
-        if (img.top && o.topk > 1) out.top5 = img.top;
-        return out;
-      }),
+      images: images.map((img) => this.hubImage(img, o)),
       metadata: {
         model: basename(this.path).replace(/\.onnx$/i, ''),
         task: this.task,
@@ -129,18 +133,33 @@ export class Model {
     };
   }
 
-  /** Runs the model on one image or an array of images (one `images[]` entry each). */
+  /**
+   * Runs the model on one image or an array of images (one `images[]` entry each). A video (path or bytes:
+   * mp4, mov, avi, mkv, webm, ... told apart by content) gives one entry per processed frame, with `frame`.
+   */
   async predict(input: ImageInput | ImageInput[], options?: PredictOptions): Promise<HubResponse> {
     const o = resolvePredictOptions(options);
     const inputs = normalizeInputs(input);
     const handle = this.nativeHandle();
     let images: NativeImage[];
     try {
-      images = await handle.predict(inputs, o);
+      images = await handle.predict(inputs, nativeOptions(o));
     } catch (e) {
       throw fromNative(e);
     }
     return this.envelope(images, o);
+  }
+
+  /**
+   * Predicts a video frame by frame as an async iterable of `images[]` entries (each with `frame`), for long
+   * videos and progress reporting: `for await (const frame of model.stream(video, { vidStride: 2 }))`. Breaking
+   * out of the loop closes the video. An image input yields one entry. Options are validated here, at once.
+   */
+  stream(input: ImageInput, options?: StreamOptions): AsyncGenerator<HubImage, void, undefined> {
+    const o = resolveStreamOptions(options);
+    if (Array.isArray(input)) throw new YoloError(ErrorCodes.INVALID_INPUT, 'stream() takes one video or image, not an array; received array', 'input');
+    const [nativeInput] = normalizeInputs(input);
+    return streamImages(this.nativeHandle(), nativeInput, o, (img) => this.hubImage(img, o.predict));
   }
 
   /** Releases the session; predictions already in flight still complete. */

@@ -25,8 +25,18 @@ export interface NativeModelInfo {
   path: string;
 }
 
+export interface NativeVideoStream {
+  /** The next n processed frames (an empty array once the video has ended). One call at a time. */
+  next(n: number): Promise<NativeImage[]>;
+  /** Releases the decoder (and the spilled temp file); idempotent. */
+  close(): void;
+  info(): { fps?: number; frameCount?: number; closed: boolean };
+}
+
 export interface NativeModel {
   predict(inputs: (Uint8Array | string)[], options: object): Promise<NativeImage[]>;
+  /** Opens a video for chunked prediction; null when the input is an image. */
+  openStream(input: Uint8Array | string, options: object): Promise<NativeVideoStream | null>;
   dispose(): void;
   info(): NativeModelInfo;
   [extra: string]: unknown;
@@ -37,6 +47,10 @@ export interface NativeBinding {
   letterboxTensor(image: Uint8Array, imgsz: number, autoPad: boolean, stride?: number): { data: Float32Array; shape: number[] };
   nms(boxes: Float32Array, iou: number, rotated: boolean, simd: boolean): number[];
   runtimeInfo(): { ortLibrary: string; ortVersion: string; simd: string; ortApiVersion: number };
+  /** Whether the input is a video (bytes: magic numbers; a path: its content, then its extension). */
+  isVideo(input: Uint8Array | string): boolean;
+  /** Test hook: native video readers alive. */
+  liveVideoReaders(): number;
   [extra: string]: unknown;
 }
 

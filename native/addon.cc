@@ -2,7 +2,9 @@
 // validation happens in lib/options.ts before anything reaches here; this file only converts types.
 #include <napi.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -16,12 +18,14 @@
 #include "pipeline.h"
 #include "result_js.h"
 #include "simd.h"
+#include "video.h"
 
 namespace yolo {
 namespace {
 
 struct AddonData {
   Napi::FunctionReference model_constructor;
+  Napi::FunctionReference stream_constructor;
 };
 
 Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message) {
@@ -119,6 +123,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       InstanceMethod<&ModelWrap::Predict>("predict"),
       InstanceMethod<&ModelWrap::Dispose>("dispose"),
       InstanceMethod<&ModelWrap::Info>("info"),
+      InstanceMethod<&ModelWrap::OpenStream>("openStream"),
     });
   }
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {}
@@ -132,6 +137,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return info.Env().Undefined();
   }
   Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value OpenStream(const Napi::CallbackInfo& info);
 
   std::shared_ptr<ModelSession> session_;
 };
@@ -155,6 +161,24 @@ class LoadWorker : public PromiseWorker {
   std::shared_ptr<ModelSession> session_;
 };
 
+// Reads up to `limit` processed frames (0 = to the end) from the reader, predicting each as it is decoded (one
+// frame in memory at a time); the decode time counts as preprocess. False when the video has ended.
+bool PredictVideoFrames(ModelSession& session, VideoReader& reader, const PredictOptions& options, size_t limit,
+                        std::vector<ImageResult>* out) {
+  for (size_t n = 0; limit == 0 || n < limit; ++n) {
+    const auto t0 = std::chrono::steady_clock::now();
+    cv::Mat frame;
+    int64_t index = 0;
+    if (!reader.Next(&frame, &index)) return false;
+    const double decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ImageResult r = PredictDecoded(session, frame, options);
+    r.t_pre += decode_ms;
+    r.frame = index;
+    out->push_back(std::move(r));
+  }
+  return true;
+}
+
 // One input of a predict call: bytes the JS side owns (kept alive by a reference) or a path read on the worker.
 struct PredictInput {
   const uint8_t* data = nullptr;
@@ -169,9 +193,23 @@ class PredictWorker : public PromiseWorker {
                 std::vector<Napi::Reference<Napi::Value>> keep_alive)
       : PromiseWorker(env), session_(std::move(session)), inputs_(std::move(inputs)), options_(options), keep_alive_(std::move(keep_alive)) {}
 
+  void SetTempDir(std::string tmpdir) { tmpdir_ = std::move(tmpdir); }
+
   void Execute() override {
     Guard([&] {
       for (const auto& input : inputs_) {
+        // A video (told apart from an image by content, or a path's extension: native/video.cc) gives one
+        // result per processed frame, decoded and predicted one frame at a time.
+        const bool is_video = !input.path.empty() ? PathIsVideo(input.path) : LooksLikeVideo(input.data, input.size);
+        if (is_video) {
+          std::unique_ptr<VideoReader> reader =
+              !input.path.empty()
+                  ? VideoReader::OpenFile(input.path, input.label, options_.vid_stride, options_.max_frames, options_.max_pixels)
+                  : VideoReader::OpenBytes(input.data, input.size, tmpdir_, input.label, options_.vid_stride, options_.max_frames,
+                                           options_.max_pixels);
+          PredictVideoFrames(*session_, *reader, options_, 0, &results_);
+          continue;
+        }
         if (!input.path.empty()) {
           std::vector<uint8_t> bytes = ReadFileBytes(input.path);
           results_.push_back(PredictEncoded(*session_, bytes.data(), bytes.size(), options_, input.label.c_str()));
@@ -194,6 +232,7 @@ class PredictWorker : public PromiseWorker {
   PredictOptions options_;
   std::vector<Napi::Reference<Napi::Value>> keep_alive_;
   std::vector<ImageResult> results_;
+  std::string tmpdir_;
 };
 
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
@@ -221,6 +260,164 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     inputs.push_back(std::move(input));
   }
   auto* worker = new PredictWorker(env, session_, std::move(inputs), ReadPredictOptions(info[1].As<Napi::Object>()), std::move(keep_alive));
+  worker->SetTempDir(StringOr(info[1].As<Napi::Object>(), "tmpdir", ""));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// ---- Streaming video: model.openStream(input, options) -> Promise<VideoStream | null> (null: the input is an
+// image, which the JS side predicts as one entry); stream.next(n) -> Promise<images[]> (empty at the end), one
+// AsyncWorker per chunk; stream.close() releases the reader (and so the decoder and any spilled temp file).
+
+struct StreamState {
+  std::shared_ptr<ModelSession> session;
+  std::unique_ptr<VideoReader> reader;
+  PredictOptions options;
+  bool ended = false;
+};
+
+class VideoStreamWrap : public Napi::ObjectWrap<VideoStreamWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeVideoStream", {
+      InstanceMethod<&VideoStreamWrap::Next>("next"),
+      InstanceMethod<&VideoStreamWrap::Close>("close"),
+      InstanceMethod<&VideoStreamWrap::Info>("info"),
+    });
+  }
+  explicit VideoStreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VideoStreamWrap>(info) {}
+  void Attach(std::shared_ptr<StreamState> state) { state_ = std::move(state); }
+  std::atomic<bool>& busy() { return busy_; }
+
+ private:
+  Napi::Value Next(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    state_.reset();  // a chunk in flight keeps its own reference; the reader dies with the last of them
+    return info.Env().Undefined();
+  }
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    if (state_ && state_->reader && !busy_) {
+      o.Set("fps", state_->reader->fps());
+      o.Set("frameCount", static_cast<double>(state_->reader->frame_count_hint()));
+    }
+    o.Set("closed", !state_);
+    return o;
+  }
+
+  std::shared_ptr<StreamState> state_;
+  std::atomic<bool> busy_{false};
+};
+
+class StreamOpenWorker : public PromiseWorker {
+ public:
+  StreamOpenWorker(Napi::Env env, std::shared_ptr<ModelSession> session, PredictInput input, PredictOptions options, std::string tmpdir,
+                   Napi::Reference<Napi::Value> keep_alive)
+      : PromiseWorker(env), input_(std::move(input)), tmpdir_(std::move(tmpdir)), keep_alive_(std::move(keep_alive)) {
+    state_ = std::make_shared<StreamState>();
+    state_->session = std::move(session);
+    state_->options = options;
+  }
+  void Execute() override {
+    Guard([&] {
+      const PredictOptions& o = state_->options;
+      if (!input_.path.empty()) {
+        if (PathIsVideo(input_.path)) state_->reader = VideoReader::OpenFile(input_.path, input_.label, o.vid_stride, o.max_frames, o.max_pixels);
+      } else if (LooksLikeVideo(input_.data, input_.size)) {
+        state_->reader = VideoReader::OpenBytes(input_.data, input_.size, tmpdir_, input_.label, o.vid_stride, o.max_frames, o.max_pixels);
+      }
+    });
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!state_->reader) {
+      deferred_.Resolve(env.Null());
+      return;
+    }
+    Napi::Object instance = env.GetInstanceData<AddonData>()->stream_constructor.New({});
+    VideoStreamWrap::Unwrap(instance)->Attach(std::move(state_));
+    deferred_.Resolve(instance);
+  }
+
+ private:
+  PredictInput input_;
+  std::string tmpdir_;
+  Napi::Reference<Napi::Value> keep_alive_;
+  std::shared_ptr<StreamState> state_;
+};
+
+class StreamNextWorker : public PromiseWorker {
+ public:
+  StreamNextWorker(Napi::Env env, std::shared_ptr<StreamState> state, size_t count, Napi::Object owner)
+      : PromiseWorker(env), state_(std::move(state)), count_(count), owner_(Napi::Persistent(owner)) {}
+  void Execute() override {
+    Guard([&] {
+      if (state_->ended) return;
+      if (!PredictVideoFrames(*state_->session, *state_->reader, state_->options, count_, &results_)) {
+        state_->ended = true;
+        state_->reader.reset();  // release the decoder as soon as the video has ended
+      }
+    });
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Release();
+    Napi::Array images = Napi::Array::New(env, results_.size());
+    for (size_t i = 0; i < results_.size(); ++i) images.Set(static_cast<uint32_t>(i), ImageResultToJs(env, results_[i], state_->session->info()));
+    deferred_.Resolve(images);
+  }
+  void OnError(const Napi::Error& e) override {
+    Release();
+    state_->ended = true;
+    state_->reader.reset();
+    PromiseWorker::OnError(e);
+  }
+
+ private:
+  void Release() { VideoStreamWrap::Unwrap(owner_.Value())->busy() = false; }
+  std::shared_ptr<StreamState> state_;
+  size_t count_;
+  Napi::ObjectReference owner_;
+  std::vector<ImageResult> results_;
+};
+
+Napi::Value VideoStreamWrap::Next(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t count = info.Length() > 0 && info[0].IsNumber() ? static_cast<size_t>(std::max(1, info[0].As<Napi::Number>().Int32Value())) : 1;
+  if (!state_ || state_->ended) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Resolve(Napi::Array::New(env, 0));
+    return deferred.Promise();
+  }
+  if (busy_.exchange(true)) throw MakeError(env, code::kInternal, "stream.next() called while a previous next() is still pending");
+  auto* worker = new StreamNextWorker(env, state_, count, Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value ModelWrap::OpenStream(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw MakeError(env, code::kDisposed, "the model has been disposed; load it again");
+  if (info.Length() < 2 || !info[1].IsObject()) throw MakeError(env, code::kInternal, "openStream(input, options) expected");
+  PredictInput input;
+  Napi::Reference<Napi::Value> keep_alive;
+  if (info[0].IsString()) {
+    input.path = info[0].As<Napi::String>().Utf8Value();
+    input.label = "input file '" + input.path + "'";
+  } else if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    input.data = bytes.Data();
+    input.size = bytes.ByteLength();
+    input.label = "input buffer";
+    keep_alive = Napi::Persistent(info[0]);
+  } else {
+    throw MakeError(env, code::kInvalidInput, "stream input must be a Uint8Array or a path string");
+  }
+  Napi::Object o = info[1].As<Napi::Object>();
+  auto* worker = new StreamOpenWorker(env, session_, std::move(input), ReadPredictOptions(o), StringOr(o, "tmpdir", ""), std::move(keep_alive));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -331,16 +528,33 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// Test hook: the one place that tells a video from an image (bytes, or a path: content then extension).
+Napi::Value IsVideoForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() > 0 && info[0].IsString()) return Napi::Boolean::New(env, PathIsVideo(info[0].As<Napi::String>().Utf8Value()));
+  if (info.Length() > 0 && info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    return Napi::Boolean::New(env, LooksLikeVideo(bytes.Data(), bytes.ByteLength()));
+  }
+  throw MakeError(env, code::kInvalidInput, "isVideo(Uint8Array | path) expected");
+}
+
+// Test hook: video readers alive (a stream closed early must have released its reader).
+Napi::Value LiveVideoReaders(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(VideoReader::Alive())); }
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->model_constructor = Napi::Persistent(ModelWrap::Define(env));
+  data->stream_constructor = Napi::Persistent(VideoStreamWrap::Define(env));
   env.SetInstanceData(data);
   exports.Set("load", Napi::Function::New(env, LoadModel));
   exports.Set("letterboxTensor", Napi::Function::New(env, LetterboxTensor));
   exports.Set("nms", Napi::Function::New(env, NmsForTest));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
+  exports.Set("isVideo", Napi::Function::New(env, IsVideoForTest));
+  exports.Set("liveVideoReaders", Napi::Function::New(env, LiveVideoReaders));
   return exports;
 }
 

@@ -1,0 +1,67 @@
+// Video input: telling a video from an image (in one place), and reading its frames one at a time through
+// OpenCV videoio (FFmpeg backend) without holding the video in memory. Bytes are spilled to a private temporary
+// file (mkstemp, 0600) that is unlinked as soon as FFmpeg has it open, and in any case before the reader dies.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace yolo {
+
+// True when the bytes start like a video container/stream FFmpeg demuxes: ISO-BMFF (mp4/mov/m4v/3gp, not the
+// HEIF/AVIF still-image brands), RIFF AVI, EBML (mkv/webm), FLV, ASF/WMV, Ogg, MPEG-PS/ES, MPEG-TS, GIF (a
+// video for Ultralytics too), raw H.264/H.265 Annex B.
+bool LooksLikeVideo(const uint8_t* data, size_t size);
+
+// A path is a video when its first bytes say so; when they look like no known format, its extension decides
+// (Ultralytics' VID_FORMATS). Missing or unreadable files are not videos (the image path reports the error).
+bool PathIsVideo(const std::string& path);
+
+// The prefix of the temporary files bytes are spilled to (tests look for leftovers with it).
+constexpr const char* kTempPrefix = "yolo-native-video-";
+
+// Sequential frame reader. Frame indices are 0-based positions in the decoded stream; with vid_stride n only
+// frames 0, n, 2n, ... are decoded (the others are only grabbed), and at most max_frames (0 = all) are returned.
+class VideoReader {
+ public:
+  // Opens a file. Throws E_FILE_NOT_FOUND / E_VIDEO_DECODE (cannot be opened or has no decodable frame).
+  static std::unique_ptr<VideoReader> OpenFile(const std::string& path, const std::string& what, int vid_stride, int64_t max_frames,
+                                               int64_t max_pixels);
+  // Spills the bytes to a private temporary file in tmpdir (empty: $TMPDIR or /tmp) and opens that.
+  static std::unique_ptr<VideoReader> OpenBytes(const uint8_t* data, size_t size, const std::string& tmpdir, const std::string& what,
+                                                int vid_stride, int64_t max_frames, int64_t max_pixels);
+  ~VideoReader();
+  VideoReader(const VideoReader&) = delete;
+  VideoReader& operator=(const VideoReader&) = delete;
+
+  // The next processed frame (8-bit BGR) and its index; false at the end (or after max_frames). Throws
+  // E_VIDEO_DECODE when the video yields no frame at all, E_IMAGE_TOO_LARGE over max_pixels.
+  bool Next(cv::Mat* bgr, int64_t* index);
+  int64_t returned() const { return returned_; }
+  double fps() const;
+  int64_t frame_count_hint() const;  // container's frame count, -1 when unknown
+
+  // Readers alive in this process (a test hook: a stream closed early must release its reader).
+  static int64_t Alive();
+
+ private:
+  VideoReader(const std::string& what, int vid_stride, int64_t max_frames, int64_t max_pixels);
+  void Open(const std::string& path);
+  void RemoveTemp();
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string what_;
+  std::string temp_path_;
+  int vid_stride_ = 1;
+  int64_t max_frames_ = 0;
+  int64_t max_pixels_ = 0;
+  int64_t next_index_ = 0;  // index of the next frame in the stream
+  int64_t returned_ = 0;
+  bool ended_ = false;
+};
+
+}  // namespace yolo
