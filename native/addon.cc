@@ -545,6 +545,7 @@ Napi::Value LiveVideoReaders(const Napi::CallbackInfo& info) { return Napi::Numb
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  QuietFfmpegLogs();
   auto* data = new AddonData();
   data->model_constructor = Napi::Persistent(ModelWrap::Define(env));
   data->stream_constructor = Napi::Persistent(VideoStreamWrap::Define(env));

@@ -65,6 +65,10 @@ std::string TempDir(const std::string& preferred) {
 
 }  // namespace
 
+void QuietFfmpegLogs() {
+  if (!std::getenv("OPENCV_FFMPEG_DEBUG")) ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);  // AV_LOG_QUIET
+}
+
 bool LooksLikeVideo(const uint8_t* d, size_t n) {
   if (n < 4) return false;
   if (Has(d, n, 4, "ftyp", 4)) return n >= 12 && !IsStillImageBrand(d + 8);

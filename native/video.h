@@ -20,6 +20,10 @@ bool LooksLikeVideo(const uint8_t* data, size_t size);
 // (Ultralytics' VID_FORMATS). Missing or unreadable files are not videos (the image path reports the error).
 bool PathIsVideo(const std::string& path);
 
+// Silences FFmpeg's own log lines on stderr ("moov atom not found", ...: the YoloError says what failed) unless
+// the user set OPENCV_FFMPEG_LOGLEVEL / OPENCV_FFMPEG_DEBUG. Call once, on the main thread, before any video opens.
+void QuietFfmpegLogs();
+
 // The prefix of the temporary files bytes are spilled to (tests look for leftovers with it).
 constexpr const char* kTempPrefix = "yolo-native-video-";
 
