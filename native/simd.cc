@@ -3,6 +3,7 @@
 #include "simd.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -30,6 +31,40 @@ void MaskDot(const float* protos, size_t plane, const float* coeffs, int nk, flo
 
 void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n) {
   for (int j = 0; j < n; ++j) out[j] = ((r0[j] * w0) + (r1[j] * w1)) > 0.f ? 1 : 0;
+}
+
+namespace {
+constexpr float kProbiouEps = 1e-7f;
+
+bool ProbiouFromBd(float bd, float threshold) {
+  bd = std::min(std::max(bd, kProbiouEps), 100.f);  // torch clamp(eps, 100)
+  const float hd = std::sqrt((1.f - std::exp(-bd)) + kProbiouEps);
+  return 1.f - hd >= threshold;
+}
+}  // namespace
+
+bool ProbiouFarAtLeast(float threshold) { return ProbiouFromBd(100.f, threshold); }
+
+bool ProbiouAtLeast(float t12, float arg, float threshold) {
+  if (t12 >= 100.f && arg >= 1.f) return ProbiouFarAtLeast(threshold);
+  const float t3 = std::log(arg) * 0.5f;
+  return ProbiouFromBd(t12 + t3, threshold);
+}
+
+void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det,
+                       uint8_t* flags, int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet,
+                       float threshold) {
+  for (int j = begin; j < end; ++j) {
+    if (flags[j]) continue;  // already dropped: the answer cannot change
+    const float A = ia + a[j], B = ib + b[j], C = ic + c[j];
+    const float dy = iy - y[j], dx = ix - x[j], dx2 = x[j] - ix;
+    const float D = A * B - C * C;
+    const float den = D + kProbiouEps;
+    const float t1 = ((A * (dy * dy) + B * (dx * dx)) / den) * 0.25f;
+    const float t2 = (((C * dx2) * dy) / den) * 0.5f;
+    const float arg = D / (4.f * std::sqrt(idet * det[j]) + kProbiouEps) + kProbiouEps;
+    if (ProbiouAtLeast(t1 + t2, arg, threshold)) flags[j] = 1;
+  }
 }
 
 }  // namespace scalar
@@ -62,6 +97,7 @@ const SimdKernels kScalar = {
     &scalar::SuppressByIou,
     &scalar::MaskDot,
     &scalar::BlendRowsPositive,
+    &scalar::SuppressByProbiou,
 };
 
 struct Active {

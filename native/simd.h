@@ -38,6 +38,17 @@ struct SimdKernels {
   // Vertical half of the bilinear upsample, then the > 0 threshold: out[j] = ((r0[j] * w0) + (r1[j] * w1)) > 0.f
   // (1 or 0), j in [0, n).
   void (*blend_rows_positive)(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n);
+
+  // Rotated NMS (Ultralytics batch_probiou, float32): flags[j] = 1 for j in [begin, end) where
+  // probiou(box i, box j) >= threshold; flags already set stay set. Per box: centre (x, y), covariance (a, b, c) and
+  // det = max(0, a*b - c*c); box i is (ix, iy, ia, ib, ic, idet). The algebra (vectorised):
+  //   A = ia+a, B = ib+b, C = ic+c, dy = iy-y, D = A*B - C*C, den = D + 1e-7
+  //   t12 = ((A*(dy*dy) + B*((ix-x)*(ix-x))) / den) * 0.25 + (((C*(x-ix))*dy) / den) * 0.5
+  //   arg = D / (4*sqrt(idet*det) + 1e-7) + 1e-7
+  // then scalar::ProbiouAtLeast(t12, arg, threshold) (the transcendentals, always the scalar libm ones).
+  void (*suppress_by_probiou)(const float* x, const float* y, const float* a, const float* b, const float* c,
+                              const float* det, uint8_t* flags, int begin, int end, float ix, float iy, float ia,
+                              float ib, float ic, float idet, float threshold);
 };
 
 // The scalar reference kernels (also what the tables point at for kernels that are not vectorised).
@@ -46,6 +57,14 @@ void SuppressByIou(const float* x1, const float* y1, const float* x2, const floa
                    int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
 void MaskDot(const float* protos, size_t plane, const float* coeffs, int nk, float* out, int n);
 void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n);
+void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det,
+                       uint8_t* flags, int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet,
+                       float threshold);
+// The transcendental tail of batch_probiou, shared by every path (never inlined into a SIMD compilation):
+// t3 = log(arg) * 0.5; bd = clamp(t12 + t3, 1e-7, 100); iou = 1 - sqrt(1 - exp(-bd) + 1e-7); returns iou >= threshold.
+// Shortcut (exact): t12 >= 100 and arg >= 1 (so t3 >= 0) means bd == 100, whose answer is computed once per call.
+bool ProbiouAtLeast(float t12, float arg, float threshold);
+bool ProbiouFarAtLeast(float threshold);  // the answer for bd == 100
 }  // namespace scalar
 
 const SimdKernels& ScalarKernels();  // the references

@@ -79,10 +79,53 @@ void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uin
   if (j < n) scalar::BlendRowsPositive(r0 + j, r1 + j, w0, w1, out + j, n - j);
 }
 
+void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det,
+                       uint8_t* flags, int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet,
+                       float threshold) {
+  // The algebra of scalar::SuppressByProbiou lane-wise (same operations in the same order; v_sqrt is the correctly
+  // rounded IEEE sqrt like std::sqrt), the log / exp tail through the scalar scalar::ProbiouAtLeast, except for the
+  // common "far apart" lanes (t12 >= 100 and arg >= 1), whose answer is the same constant on both paths.
+  int j = begin;
+  const v_float32 vx = vx_setall_f32(ix), vy = vx_setall_f32(iy), va = vx_setall_f32(ia), vb = vx_setall_f32(ib);
+  const v_float32 vc = vx_setall_f32(ic), vdet = vx_setall_f32(idet), eps = vx_setall_f32(1e-7f);
+  const v_float32 quarter = vx_setall_f32(0.25f), half = vx_setall_f32(0.5f), four = vx_setall_f32(4.f);
+  const v_float32 hundred = vx_setall_f32(100.f), one = vx_setall_f32(1.f);
+  const bool far_answer = scalar::ProbiouFarAtLeast(threshold);
+  alignas(64) float t12_buf[kLanes], arg_buf[kLanes];
+  for (; j + kLanes <= end; j += kLanes) {
+    const v_float32 xj = vx_load(x + j), yj = vx_load(y + j);
+    const v_float32 A = va + vx_load(a + j), B = vb + vx_load(b + j), C = vc + vx_load(c + j);
+    const v_float32 dy = vy - yj, dx = vx - xj, dx2 = xj - vx;
+    const v_float32 D = (A * B) - (C * C);
+    const v_float32 den = D + eps;
+    const v_float32 t1 = (((A * (dy * dy)) + (B * (dx * dx))) / den) * quarter;
+    const v_float32 t2 = (((C * dx2) * dy) / den) * half;
+    const v_float32 t12 = t1 + t2;
+    const v_float32 arg = (D / ((four * v_sqrt(vdet * vx_load(det + j))) + eps)) + eps;
+    const unsigned far = static_cast<unsigned>(v_signmask((t12 >= hundred) & (arg >= one)));
+    constexpr unsigned all = kLanes >= 32 ? ~0u : (1u << kLanes) - 1u;
+    if (far == all) {
+      if (far_answer) {
+        for (int q = 0; q < kLanes; ++q) flags[j + q] = 1;
+      }
+      continue;
+    }
+    v_store_aligned(t12_buf, t12);
+    v_store_aligned(arg_buf, arg);
+    for (int q = 0; q < kLanes; ++q) {
+      if (flags[j + q]) continue;
+      const bool hit = (far >> q) & 1u ? far_answer : scalar::ProbiouAtLeast(t12_buf[q], arg_buf[q], threshold);
+      if (hit) flags[j + q] = 1;
+    }
+  }
+  if (j < end) scalar::SuppressByProbiou(x, y, a, b, c, det, flags, j, end, ix, iy, ia, ib, ic, idet, threshold);
+}
+
 const SimdKernels kKernels = {
     &SuppressByIou,
     &MaskDot,
     &BlendRowsPositive,
+    &SuppressByProbiou,
 };
 #endif  // CV_SIMD
 
