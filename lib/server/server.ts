@@ -1,0 +1,350 @@
+/**
+ * The REST server of the HUB Inference API, on Fastify: POST / (multipart: file, model, imgsz, conf, iou;
+ * header x-api-key) answers exactly what Model.predict returns. Multipart parsing is @fastify/multipart's, rate
+ * limiting @fastify/rate-limit's (in-process, or Redis through ioredis when redisUrl is set), metrics prom-client's.
+ */
+import { deflateSync } from 'node:zlib';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import type { Redis as RedisClient } from 'ioredis';
+import { ErrorCodes, YoloError } from '../errors.js';
+import type { HubResponse } from '../model.js';
+import { resolvePredictOptions, type PredictOptions } from '../options.js';
+import { resolveModelPath } from '../resolve.js';
+import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './config.js';
+import { HttpError, ServerErrorCodes, toErrorResponse } from './errors.js';
+import { KeyStore } from './keys.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
+import { InferenceQueue } from './queue.js';
+import { ModelRegistry } from './registry.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKeyId: string | null;
+    modelLabel: string | null;
+  }
+}
+
+const FORM_FIELDS = ['file', 'model', 'imgsz', 'conf', 'iou'] as const;
+const HUB_PREFIX = 'https://hub.ultralytics.com/models/';
+
+export interface ListenOptions {
+  /** Port (default $PORT, then 3000; 0 = any free port). */
+  port?: number;
+  /** Address (default $HOST, then 127.0.0.1: loopback only). */
+  host?: string;
+}
+
+/** A gray 64x64 PNG, encoded here (no image library needed) to warm a dedicated model at start. */
+function warmupPng(size = 64): Buffer {
+  const table = new Int32Array(256).map((_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  });
+  const crc = (buf: Buffer) => {
+    let c = -1;
+    for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ -1) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const raw = Buffer.alloc((size * 3 + 1) * size, 114);
+  for (let y = 0; y < size; y++) raw[y * (size * 3 + 1)] = 0; // filter: none
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  if (!(ms > 0)) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HttpError(ServerErrorCodes.TIMEOUT, `${what} took longer than the request timeout (${ms} ms); retry later`, { 'retry-after': '1' })), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export class YoloServer {
+  readonly app: FastifyInstance;
+  readonly config: ResolvedServerOptions;
+  readonly registry: ModelRegistry;
+  readonly queue: InferenceQueue;
+  readonly metrics: ServerMetrics;
+  /** Dedicated mode: the pinned model's file. */
+  readonly dedicatedPath?: string;
+  readonly #keys: KeyStore;
+  readonly #redis?: RedisClient;
+  #inflight = 0;
+  #idle: (() => void)[] = [];
+  #draining = false;
+  #warm = false;
+  #closing?: Promise<void>;
+  #url?: string;
+
+  constructor(options: ServerOptions = {}) {
+    const cfg = (this.config = resolveServerOptions(options));
+    this.#keys = new KeyStore(cfg.apiKeys);
+    cfg.apiKeys = []; // only the digests are kept
+    this.registry = new ModelRegistry(cfg.modelsDir, cfg.maxModels, cfg.threads ? { threads: cfg.threads } : {});
+    if (cfg.dedicated) this.dedicatedPath = resolveModelPath(cfg.dedicated, cfg.modelsDir); // the operator's choice: any path
+    this.queue = new InferenceQueue(cfg.concurrency, cfg.maxQueue);
+    this.metrics = createMetrics({ inflight: () => this.#inflight, queued: () => this.queue.waiting, resident: () => this.registry.resident().length });
+    if (cfg.redisUrl) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Redis } = require('ioredis') as typeof import('ioredis');
+      this.#redis = new Redis(cfg.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
+      this.#redis.on('error', (e) => this.app?.log.warn({ err: e }, 'redis error'));
+    }
+
+    const app = (this.app = Fastify({
+      logger: cfg.logLevel ? { level: cfg.logLevel } : false,
+      bodyLimit: 1024 * 1024, // non-multipart bodies are refused anyway
+      requestTimeout: cfg.timeoutMs,
+      return503OnClosing: true,
+      forceCloseConnections: 'idle',
+    }));
+    app.decorateRequest('apiKeyId', null);
+    app.decorateRequest('modelLabel', null);
+    app.removeAllContentTypeParsers(); // only multipart/form-data (added by @fastify/multipart) is accepted
+
+    app.setErrorHandler((error, request, reply) => {
+      const [status, body, headers] = toErrorResponse(error, cfg);
+      if (status >= 500 && body.error.code === ErrorCodes.INTERNAL) request.log.error({ err: error }, 'internal error');
+      if (headers) reply.headers(headers);
+      if (body.error.code === ServerErrorCodes.DRAINING) reply.header('connection', 'close');
+      // a rate-limit store failure (Redis down) is a backing-service outage, not our bug
+      if (status === 500 && this.#redis && (error as { name?: string }).name?.includes('Redis')) {
+        reply.code(503).send({ error: { code: ServerErrorCodes.UNAVAILABLE, message: `the rate-limit store is unavailable: ${(error as Error).message}` } });
+        return;
+      }
+      reply.code(status).send(body);
+    });
+    app.setNotFoundHandler((request, reply) => {
+      reply.code(404).send({ error: { code: ServerErrorCodes.NOT_FOUND, message: `no route ${request.method} ${request.url.split('?')[0]}; inference is POST / (multipart/form-data: file, model, imgsz, conf, iou)` } });
+    });
+
+    // Draining: refuse new inference requests at once; count the ones in flight so close() can wait for them.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'POST') return;
+      if (this.#draining) throw new HttpError(ServerErrorCodes.DRAINING, 'the server is shutting down and accepts no new requests; retry on another replica', { 'retry-after': '1' });
+      this.#inflight++;
+      reply.raw.once('close', () => this.#done());
+    });
+
+    app.register(multipart, {
+      limits: { fileSize: cfg.maxUploadBytes, files: 1, fields: 16, parts: 32, fieldSize: 64 * 1024, fieldNameSize: 100, headerPairs: 100 },
+      throwFileSizeLimit: true,
+    });
+    const limited = cfg.rateLimit > 0;
+    if (limited) {
+      app.register(rateLimit, {
+        global: false,
+        max: cfg.rateLimit,
+        timeWindow: cfg.rateLimitWindowMs,
+        hook: 'onRequest',
+        keyGenerator: (request: FastifyRequest) => request.apiKeyId ?? request.ip,
+        ...(this.#redis ? { redis: this.#redis, nameSpace: 'yolo-native-rl:' } : {}),
+        skipOnError: false,
+        errorResponseBuilder: (_request: FastifyRequest, ctx: { max: number; after: string; ttl: number }) =>
+          new HttpError(ServerErrorCodes.RATE_LIMITED, `rate limit exceeded: at most ${ctx.max} calls per ${Math.round(cfg.rateLimitWindowMs / 1000)} s for this API key; retry in ${ctx.after}`),
+      });
+    }
+
+    app.register(async (scope) => {
+      scope.get('/health', async () => ({ status: 'ok' }));
+      scope.get('/ready', async (_request, reply) => {
+        const why = this.notReadyReason();
+        if (why) return reply.code(503).send({ status: 'not ready', reason: why });
+        return { status: 'ready', models: this.registry.resident().map(ModelRegistry.label) };
+      });
+      scope.get('/metrics', async (_request, reply) => {
+        reply.header('content-type', this.metrics.registry.contentType);
+        return this.metrics.registry.metrics();
+      });
+      scope.post('/', {
+        onRequest: [async (request) => this.#authenticate(request), async () => this.#admit()],
+        onResponse: [async (request, reply) => this.#observe(request, reply)],
+        config: limited ? { rateLimit: {} } : {},
+        handler: async (request) => this.#infer(request),
+      });
+    });
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+  get inflight(): number {
+    return this.#inflight;
+  }
+  /** The base URL once listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** Why /ready answers 503, or undefined when ready. */
+  notReadyReason(): string | undefined {
+    if (this.#draining) return 'draining';
+    if (!this.#url) return 'not listening';
+    if (this.dedicatedPath && !this.#warm) return 'warming the dedicated model';
+    if (this.#redis && this.#redis.status !== 'ready') return `redis ${this.#redis.status}`;
+    return undefined;
+  }
+
+  #done(): void {
+    this.#inflight--;
+    if (this.#inflight === 0) for (const f of this.#idle.splice(0)) f();
+  }
+
+  #authenticate(request: FastifyRequest): void {
+    const header = request.headers['x-api-key'];
+    if (header === undefined || header === '') {
+      throw new HttpError(ServerErrorCodes.UNAUTHORIZED, 'missing API key: send it in the x-api-key header');
+    }
+    const id = this.#keys.check(Array.isArray(header) ? undefined : header);
+    if (!id) throw new HttpError(ServerErrorCodes.UNAUTHORIZED, 'unknown API key (x-api-key)');
+    request.apiKeyId = id;
+  }
+
+  /** Refuses before the upload is read when the queue is already full. */
+  #admit(): void {
+    if (this.queue.full) {
+      throw new HttpError(ServerErrorCodes.OVERLOADED, `the server is overloaded: ${this.queue.running} inferences running and ${this.queue.waiting} queued (the queue limit); retry later`, { 'retry-after': '1' });
+    }
+  }
+
+  #observe(request: FastifyRequest, reply: FastifyReply): void {
+    const labels = { model: request.modelLabel ?? 'none', status: String(reply.statusCode) };
+    this.metrics.requests.inc(labels);
+    this.metrics.duration.observe(labels, reply.elapsedTime / 1000);
+  }
+
+  /** The form -> { file, fields }, strictly: only the contract's fields, each once, the file as a file part. */
+  async #readForm(request: FastifyRequest): Promise<{ file: Buffer; fields: Record<string, string> }> {
+    if (!request.isMultipart()) {
+      throw new HttpError(ServerErrorCodes.UNSUPPORTED_MEDIA_TYPE, `the request body must be multipart/form-data (fields: ${FORM_FIELDS.join(', ')}); received content-type ${JSON.stringify(request.headers['content-type'] ?? '')}`);
+    }
+    const fields: Record<string, string> = Object.create(null);
+    let file: Buffer | undefined;
+    for await (const part of request.parts()) {
+      const name = part.fieldname;
+      if (!(FORM_FIELDS as readonly string[]).includes(name)) {
+        if (part.type === 'file') part.file.resume();
+        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `unknown form field '${name}'; valid: ${FORM_FIELDS.join(', ')}`, name);
+      }
+      if (part.type === 'file') {
+        if (name !== 'file') {
+          part.file.resume();
+          throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be a text field, not a file upload`, name);
+        }
+        if (file) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be sent exactly once; received more than one file part', 'file');
+        file = await part.toBuffer();
+      } else {
+        if (name === 'file') throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be a file upload (curl: -F "file=@/path/to/image.jpg"); received a text field', 'file');
+        if (name in fields) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be sent at most once; received it twice`, name);
+        fields[name] = typeof part.value === 'string' ? part.value : String(part.value);
+      }
+    }
+    if (!file) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file is required: an image or video upload (curl: -F "file=@/path/to/image.jpg")', 'file');
+    return { file, fields };
+  }
+
+  /** The model file a request asks for. */
+  #modelPath(fields: Record<string, string>): string {
+    if (this.dedicatedPath) return this.dedicatedPath; // a dedicated endpoint serves its one model; `model` is ignored
+    if (fields.model === undefined) {
+      throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `model is required on the shared endpoint: ${HUB_PREFIX}<MODEL_ID>, a HUB id or a model name`, 'model');
+    }
+    return this.registry.resolve(fields.model);
+  }
+
+  async #infer(request: FastifyRequest): Promise<HubResponse> {
+    const started = Date.now();
+    const { file, fields } = await this.#readForm(request);
+    const options: PredictOptions = {};
+    for (const k of ['imgsz', 'conf', 'iou'] as const) if (fields[k] !== undefined) (options as Record<string, unknown>)[k] = fields[k];
+    if (this.config.maxPixels > 0) options.maxPixels = this.config.maxPixels;
+    const resolved = resolvePredictOptions(options); // 400 naming the argument, its range and the value
+    const path = this.#modelPath(fields);
+    request.modelLabel = ModelRegistry.label(path);
+    const left = () => Math.max(1, this.config.timeoutMs - (Date.now() - started));
+    const releaseSlot = await this.queue.acquire(left());
+    let lease;
+    try {
+      lease = await withTimeout(this.registry.acquire(path, path === this.dedicatedPath), left(), 'loading the model');
+    } catch (e) {
+      releaseSlot();
+      throw e;
+    }
+    const l = lease;
+    const run = l.model.predict(file, { imgsz: resolved.imgsz, conf: resolved.conf, iou: resolved.iou, maxPixels: resolved.maxPixels });
+    // the slot and the model stay held until the native call really ends, even when the reply timed out
+    run.finally(() => {
+      l.release();
+      releaseSlot();
+    }).catch(() => undefined);
+    return withTimeout(run, left(), 'the inference');
+  }
+
+  /** Starts listening; in dedicated mode loads and warms the model first. Resolves to the base URL. */
+  async listen(options: ListenOptions = {}): Promise<string> {
+    const env = process.env;
+    const port = options.port ?? (env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : 3000);
+    const host = options.host ?? (env.HOST || '127.0.0.1');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `port must be an integer in [0, 65535]; received ${JSON.stringify(options.port ?? env.PORT)}`, 'port');
+    if (this.#redis) {
+      try {
+        await this.#redis.connect();
+        await this.#redis.ping();
+      } catch (e) {
+        this.#redis.disconnect();
+        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `cannot reach Redis at ${this.config.redisUrl}: ${(e as Error).message}`, 'redisUrl');
+      }
+    }
+    if (this.dedicatedPath) {
+      const lease = await this.registry.acquire(this.dedicatedPath, true);
+      try {
+        await lease.model.predict(warmupPng(), { imgsz: 640 });
+      } finally {
+        lease.release();
+      }
+      this.#warm = true;
+    }
+    const address = await this.app.listen({ port, host });
+    const a = this.app.server.address();
+    this.#url = a && typeof a === 'object' ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : address;
+    return this.#url;
+  }
+
+  /**
+   * Graceful shutdown: new requests get 503 at once, requests in flight complete, then the listener closes and
+   * the models are disposed. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#draining = true;
+      this.#closing = (async () => {
+        if (this.#inflight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+        await this.app.close();
+        await this.registry.close();
+        if (this.#redis) await this.#redis.quit().catch(() => this.#redis?.disconnect());
+      })();
+    }
+    return this.#closing;
+  }
+}
+
+/** A HUB Inference API server (not yet listening: call listen()). */
+export function createServer(options: ServerOptions = {}): YoloServer {
+  return new YoloServer(options);
+}
