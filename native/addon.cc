@@ -94,6 +94,7 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.max_pixels = static_cast<int64_t>(NumberOr(o, "maxPixels", 0));
   p.simd = BoolOr(o, "simd", true);
   p.rect = BoolOr(o, "rect", true);
+  p.fast_decode = BoolOr(o, "fastDecode", false);
   p.vid_stride = IntOr(o, "vidStride", 1);
   p.max_frames = static_cast<int64_t>(NumberOr(o, "maxFrames", 0));
   return p;

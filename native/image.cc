@@ -63,7 +63,43 @@ bool SniffImageSize(const uint8_t* d, size_t n, int64_t* w, int64_t* h) {
   return false;
 }
 
+namespace {
+
+cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, int reduction);
+
+}  // namespace
+
 cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what) {
+  return DecodeImageScaled(data, size, max_pixels, what, 1);
+}
+
+DecodedImage DecodeForInference(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, const ResizeTarget& resize_target) {
+  int reduction = 1;
+  int64_t w = 0, h = 0;
+  if (resize_target && IsJpeg(data, size) && SniffImageSize(data, size, &w, &h) && w > 0 && h > 0 && w <= INT32_MAX && h <= INT32_MAX) {
+    // The resize target is symmetric in (h, w) for the square targets used here, so the factor does not depend on
+    // whether EXIF orientation later swaps the axes.
+    const cv::Size need = resize_target(static_cast<int>(h), static_cast<int>(w));
+    for (int k : {8, 4, 2}) {
+      if ((w + k - 1) / k >= need.width && (h + k - 1) / k >= need.height) { reduction = k; break; }
+    }
+  }
+  DecodedImage out;
+  out.bgr = DecodeImageScaled(data, size, max_pixels, what, reduction);
+  out.orig_w = out.bgr.cols;
+  out.orig_h = out.bgr.rows;
+  if (reduction > 1) {
+    // libjpeg's scaled size is ceil(full / k); an EXIF rotation by 90 degrees swaps the axes.
+    const bool swapped = !(out.bgr.cols == (w + reduction - 1) / reduction && out.bgr.rows == (h + reduction - 1) / reduction);
+    out.orig_w = static_cast<int>(swapped ? h : w);
+    out.orig_h = static_cast<int>(swapped ? w : h);
+  }
+  return out;
+}
+
+namespace {
+
+cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, int reduction) {
   if (size == 0) throw Error(code::kEmptyInput, std::string(what) + " is empty (0 bytes); expected an encoded image (jpg, png, bmp, webp, tiff)");
   int64_t w = 0, h = 0;
   if (SniffImageSize(data, size, &w, &h)) {
@@ -80,7 +116,11 @@ cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const 
   try {
     // imdecode never writes to the buffer; the const_cast only satisfies the Mat constructor.
     cv::Mat raw(1, static_cast<int>(std::min<size_t>(size, INT32_MAX)), CV_8UC1, const_cast<uint8_t*>(data));
-    image = cv::imdecode(raw, cv::IMREAD_COLOR);
+    const int flags = reduction == 8 ? cv::IMREAD_REDUCED_COLOR_8
+                      : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                      : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                                       : cv::IMREAD_COLOR;
+    image = cv::imdecode(raw, flags);
   } catch (const cv::Exception& e) {
     throw Error(code::kDecodeFailed, std::string(what) + " could not be decoded as an image: " + e.what());
   }
@@ -94,6 +134,8 @@ cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const 
   }
   return image;
 }
+
+}  // namespace
 
 LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target_w, bool auto_pad, int stride) {
   LetterboxGeometry g;

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include <opencv2/core.hpp>
 
@@ -14,6 +15,22 @@ bool SniffImageSize(const uint8_t* data, size_t size, int64_t* width, int64_t* h
 // Decodes to 8-bit BGR exactly as cv2.imdecode(IMREAD_COLOR) does (EXIF orientation applied, alpha dropped).
 // Throws E_EMPTY_INPUT, E_IMAGE_TOO_LARGE (header says more than max_pixels, when > 0) or E_DECODE_FAILED.
 cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what);
+
+// The size (width, height) an image of the given full size is resized to before inference.
+using ResizeTarget = std::function<cv::Size(int height, int width)>;
+
+// An image decoded for inference: `bgr` may be smaller than the original (fastDecode), `orig_h` x `orig_w` is the
+// full-resolution size (EXIF orientation applied) that results are reported in.
+struct DecodedImage {
+  cv::Mat bgr;
+  int orig_h = 0, orig_w = 0;
+};
+
+// DecodeImage, plus the opt-in fast path: a JPEG at least 2x larger than `resize_target` in both dimensions is
+// decoded at a reduced DCT scale (1/2, 1/4 or 1/8: libjpeg computes the smaller image directly, several times
+// faster) that still holds the resized size, so the letterbox only ever shrinks. The pixels differ slightly
+// from a full decode + resize, which is why it is opt-in. A null resize_target means a full decode.
+DecodedImage DecodeForInference(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, const ResizeTarget& resize_target);
 
 // Ultralytics LetterBox geometry (augment.py): scale r = min(th/h, tw/w), Python-rounded new size, padding split
 // round(d/2 - 0.1) / round(d/2 + 0.1); with auto_pad the padding is only up to a multiple of stride.

@@ -32,23 +32,25 @@ InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect) {
 
 namespace {
 
-ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options, Clock::time_point t0) {
+// `bgr` may be smaller than the original image (fastDecode); orig_h x orig_w is the size results are mapped to.
+ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, int orig_h, int orig_w, const PredictOptions& options,
+                        Clock::time_point t0) {
   const ModelInfo& info = session.info();
   ImageResult result;
-  result.orig_h = bgr.rows;
-  result.orig_w = bgr.cols;
+  result.orig_h = orig_h;
+  result.orig_w = orig_w;
   const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
 
   LetterboxGeometry geometry;
   std::vector<float> tensor;
   if (info.task == Task::kClassify) {
     const int size = plan.target_h;
-    geometry.orig_h = bgr.rows; geometry.orig_w = bgr.cols;
+    geometry.orig_h = orig_h; geometry.orig_w = orig_w;
     geometry.in_h = geometry.in_w = geometry.new_h = geometry.new_w = size;
     tensor = session.buffers().Acquire(3 * static_cast<size_t>(size) * size);
     ClassifyToTensor(bgr, size, tensor.data());
   } else {
-    geometry = PlanLetterbox(bgr.rows, bgr.cols, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
+    geometry = PlanLetterbox(orig_h, orig_w, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
     tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
     LetterboxToTensor(bgr, geometry, tensor.data());
   }
@@ -84,13 +86,29 @@ ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, const Predict
 }  // namespace
 
 ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options) {
-  return RunPipeline(session, bgr, options, Clock::now());
+  return RunPipeline(session, bgr, bgr.rows, bgr.cols, options, Clock::now());
+}
+
+ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& options) {
+  const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
+  if (info.task == Task::kClassify) {
+    const int s = plan.target_h;  // torchvision Resize(s): the short side becomes s
+    return [s](int h, int w) {
+      return h <= w ? cv::Size(static_cast<int>(static_cast<int64_t>(s) * w / h), s) : cv::Size(s, static_cast<int>(static_cast<int64_t>(s) * h / w));
+    };
+  }
+  const int stride = info.stride;
+  return [plan, stride](int h, int w) {
+    const LetterboxGeometry g = PlanLetterbox(h, w, plan.target_h, plan.target_w, plan.auto_pad, stride);
+    return cv::Size(g.new_w, g.new_h);
+  };
 }
 
 ImageResult PredictEncoded(ModelSession& session, const uint8_t* data, size_t size, const PredictOptions& options, const char* what) {
   const auto t0 = Clock::now();
-  cv::Mat bgr = DecodeImage(data, size, options.max_pixels, what);
-  return RunPipeline(session, bgr, options, t0);
+  const DecodedImage image = DecodeForInference(data, size, options.max_pixels, what,
+                                                options.fast_decode ? ResizeTargetFor(session.info(), options) : ResizeTarget());
+  return RunPipeline(session, image.bgr, image.orig_h, image.orig_w, options, t0);
 }
 
 }  // namespace yolo

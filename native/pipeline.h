@@ -6,6 +6,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "image.h"
 #include "model_session.h"
 #include "types.h"
 
@@ -18,6 +19,9 @@ struct InputPlan {
   bool auto_pad = false;
 };
 InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect);
+
+// The size an image is resized to before inference, for the fastDecode JPEG reduction (image.h).
+ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& options);
 
 ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options);
 ImageResult PredictEncoded(ModelSession& session, const uint8_t* data, size_t size, const PredictOptions& options, const char* what);

@@ -36,6 +36,7 @@ struct PredictOptions {
   int64_t max_pixels = 0;        // 0 = no limit
   bool rect = true;              // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square
   bool simd = true;              // false selects the scalar reference kernels (tests compare both)
+  bool fast_decode = false;      // JPEG: decode at a reduced DCT scale when much larger than the input (image.h)
   int vid_stride = 1;
   int64_t max_frames = 0;        // 0 = all
 };
