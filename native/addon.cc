@@ -489,11 +489,12 @@ Napi::Value LetterboxTensor(const Napi::CallbackInfo& info) {
   const int target = info[1].As<Napi::Number>().Int32Value();
   const bool auto_pad = info[2].As<Napi::Boolean>().Value();
   const int stride = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 32;
+  const bool simd = info.Length() > 4 ? info[4].As<Napi::Boolean>().Value() : true;
   try {
     cv::Mat bgr = DecodeImage(bytes.Data(), bytes.ByteLength(), 0, "input buffer");
     LetterboxGeometry g = PlanLetterbox(bgr.rows, bgr.cols, target, target, auto_pad, stride);
     Napi::Float32Array out = Napi::Float32Array::New(env, 3 * static_cast<size_t>(g.in_h) * g.in_w);
-    LetterboxToTensor(bgr, g, out.Data());
+    LetterboxToTensor(bgr, g, out.Data(), simd);
     Napi::Object o = Napi::Object::New(env);
     o.Set("data", out);
     Napi::Array shape = Napi::Array::New(env, 4);

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "errors.h"
+#include "simd.h"
 
 namespace yolo {
 namespace {
@@ -29,12 +30,6 @@ bool JpegHasEndMarker(const uint8_t* d, size_t n) {
   return false;
 }
 
-// Ultralytics' lookup-free /255 is a float32 division; a table gives the identical value without dividing.
-struct UnitScale {
-  float v[256];
-  UnitScale() { for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i) / 255.0f; }
-};
-const UnitScale kUnit;
 
 }  // namespace
 
@@ -160,47 +155,34 @@ LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target
   return g;
 }
 
-void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& g, float* dst) {
-  cv::Mat resized;
+void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& g, float* dst, bool simd) {
+  // The resized image is at most imgsz^2 pixels: one scratch per worker thread, reused call after call.
+  thread_local cv::Mat resized_scratch;
+  const cv::Mat* resized = &bgr;
   if (bgr.cols != g.new_w || bgr.rows != g.new_h) {
-    cv::resize(bgr, resized, cv::Size(g.new_w, g.new_h), 0, 0, cv::INTER_LINEAR);
-  } else {
-    resized = bgr;
+    cv::resize(bgr, resized_scratch, cv::Size(g.new_w, g.new_h), 0, 0, cv::INTER_LINEAR);
+    resized = &resized_scratch;
   }
+  const auto to_planes = Kernels(simd).bgr_to_unit_rgb;
   const size_t plane = static_cast<size_t>(g.in_h) * g.in_w;
   float* r_plane = dst;
   float* g_plane = dst + plane;
   float* b_plane = dst + 2 * plane;
-  const float pad = kUnit.v[114];
-  const float* lut = kUnit.v;
-  for (int y = 0; y < g.in_h; ++y) {
-    float* r_row = r_plane + static_cast<size_t>(y) * g.in_w;
-    float* g_row = g_plane + static_cast<size_t>(y) * g.in_w;
-    float* b_row = b_plane + static_cast<size_t>(y) * g.in_w;
-    const int sy = y - g.top;
-    if (sy < 0 || sy >= g.new_h) {
-      std::fill(r_row, r_row + g.in_w, pad);
-      std::fill(g_row, g_row + g.in_w, pad);
-      std::fill(b_row, b_row + g.in_w, pad);
-      continue;
-    }
-    std::fill(r_row, r_row + g.left, pad);
-    std::fill(g_row, g_row + g.left, pad);
-    std::fill(b_row, b_row + g.left, pad);
-    const uint8_t* src = resized.ptr<uint8_t>(sy);
-    float* rr = r_row + g.left;
-    float* gg = g_row + g.left;
-    float* bb = b_row + g.left;
-    for (int x = 0; x < g.new_w; ++x) {  // BGR -> RGB planes in one pass
-      bb[x] = lut[src[3 * x]];
-      gg[x] = lut[src[3 * x + 1]];
-      rr[x] = lut[src[3 * x + 2]];
-    }
-    const int right_start = g.left + g.new_w;
-    std::fill(r_row + right_start, r_row + g.in_w, pad);
-    std::fill(g_row + right_start, g_row + g.in_w, pad);
-    std::fill(b_row + right_start, b_row + g.in_w, pad);
+  const float pad = 114.f / 255.f;  // Ultralytics pads with 114 before the float32 /255
+  auto fill3 = [&](size_t from, size_t to) {
+    std::fill(r_plane + from, r_plane + to, pad);
+    std::fill(g_plane + from, g_plane + to, pad);
+    std::fill(b_plane + from, b_plane + to, pad);
+  };
+  fill3(0, static_cast<size_t>(g.top) * g.in_w);  // top band
+  for (int sy = 0; sy < g.new_h; ++sy) {
+    const size_t row = static_cast<size_t>(sy + g.top) * g.in_w;
+    fill3(row, row + g.left);
+    const size_t at = row + g.left;
+    to_planes(resized->ptr<uint8_t>(sy), g.new_w, r_plane + at, g_plane + at, b_plane + at);  // BGR -> RGB planes
+    fill3(at + g.new_w, row + g.in_w);
   }
+  fill3(static_cast<size_t>(g.top + g.new_h) * g.in_w, plane);  // bottom band
 }
 
 InverseLetterbox InverseLetterbox::ForBoxes(const LetterboxGeometry& g) {

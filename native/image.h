@@ -43,7 +43,8 @@ struct LetterboxGeometry {
 LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target_w, bool auto_pad, int stride);
 
 // Resize (cv::resize INTER_LINEAR, as Ultralytics), pad with 114 and write float32 RGB/255 NCHW into dst.
-void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& geometry, float* dst);
+// simd = false converts with the scalar reference kernel (identical output).
+void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& geometry, float* dst, bool simd = true);
 
 // Ultralytics classify_transforms(size): PIL bilinear short-side resize to `size` (antialiased), centre crop,
 // RGB /255 NCHW into dst (3*size*size floats).

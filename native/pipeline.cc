@@ -52,7 +52,7 @@ ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, int orig_h, i
   } else {
     geometry = PlanLetterbox(orig_h, orig_w, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
     tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
-    LetterboxToTensor(bgr, geometry, tensor.data());
+    LetterboxToTensor(bgr, geometry, tensor.data(), options.simd);
   }
   result.input_h = geometry.in_h;
   result.input_w = geometry.in_w;

@@ -67,6 +67,14 @@ void SuppressByProbiou(const float* x, const float* y, const float* a, const flo
   }
 }
 
+void BgrToUnitRgb(const uint8_t* bgr, int n, float* r, float* g, float* b) {
+  for (int j = 0; j < n; ++j) {
+    b[j] = static_cast<float>(bgr[3 * j]) / 255.f;
+    g[j] = static_cast<float>(bgr[3 * j + 1]) / 255.f;
+    r[j] = static_cast<float>(bgr[3 * j + 2]) / 255.f;
+  }
+}
+
 }  // namespace scalar
 }  // namespace yolo
 
@@ -98,6 +106,7 @@ const SimdKernels kScalar = {
     &scalar::MaskDot,
     &scalar::BlendRowsPositive,
     &scalar::SuppressByProbiou,
+    &scalar::BgrToUnitRgb,
 };
 
 struct Active {

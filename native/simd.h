@@ -49,6 +49,10 @@ struct SimdKernels {
   void (*suppress_by_probiou)(const float* x, const float* y, const float* a, const float* b, const float* c,
                               const float* det, uint8_t* flags, int begin, int end, float ix, float iy, float ia,
                               float ib, float ic, float idet, float threshold);
+
+  // Letterbox tail: one row of interleaved BGR uint8 -> three float planes in RGB order, each value v / 255.f
+  // (float32 division, correctly rounded, so equal to a table of i / 255.f), j in [0, n).
+  void (*bgr_to_unit_rgb)(const uint8_t* bgr, int n, float* r, float* g, float* b);
 };
 
 // The scalar reference kernels (also what the tables point at for kernels that are not vectorised).
@@ -64,6 +68,7 @@ void SuppressByProbiou(const float* x, const float* y, const float* a, const flo
 // t3 = log(arg) * 0.5; bd = clamp(t12 + t3, 1e-7, 100); iou = 1 - sqrt(1 - exp(-bd) + 1e-7); returns iou >= threshold.
 // Shortcut (exact): t12 >= 100 and arg >= 1 (so t3 >= 0) means bd == 100, whose answer is computed once per call.
 bool ProbiouAtLeast(float t12, float arg, float threshold);
+void BgrToUnitRgb(const uint8_t* bgr, int n, float* r, float* g, float* b);
 bool ProbiouFarAtLeast(float threshold);  // the answer for bd == 100
 }  // namespace scalar
 

@@ -121,11 +121,39 @@ void SuppressByProbiou(const float* x, const float* y, const float* a, const flo
   if (j < end) scalar::SuppressByProbiou(x, y, a, b, c, det, flags, j, end, ix, iy, ia, ib, ic, idet, threshold);
 }
 
+// Stores the 4 float32 vectors of one u8 vector's lanes, each divided by 255.
+inline void StoreUnit(const v_uint8& v, const v_float32& d255, float* out) {
+  v_uint16 lo, hi;
+  v_expand(v, lo, hi);
+  v_uint32 q0, q1, q2, q3;
+  v_expand(lo, q0, q1);
+  v_expand(hi, q2, q3);
+  v_store(out, v_cvt_f32(v_reinterpret_as_s32(q0)) / d255);
+  v_store(out + kLanes, v_cvt_f32(v_reinterpret_as_s32(q1)) / d255);
+  v_store(out + 2 * kLanes, v_cvt_f32(v_reinterpret_as_s32(q2)) / d255);
+  v_store(out + 3 * kLanes, v_cvt_f32(v_reinterpret_as_s32(q3)) / d255);
+}
+
+void BgrToUnitRgb(const uint8_t* bgr, int n, float* r, float* g, float* b) {
+  constexpr int kBytes = v_uint8::nlanes;
+  const v_float32 d255 = vx_setall_f32(255.f);
+  int j = 0;
+  for (; j + kBytes <= n; j += kBytes) {
+    v_uint8 vb, vg, vr;
+    v_load_deinterleave(bgr + 3 * j, vb, vg, vr);
+    StoreUnit(vb, d255, b + j);
+    StoreUnit(vg, d255, g + j);
+    StoreUnit(vr, d255, r + j);
+  }
+  if (j < n) scalar::BgrToUnitRgb(bgr + 3 * j, n - j, r + j, g + j, b + j);
+}
+
 const SimdKernels kKernels = {
     &SuppressByIou,
     &MaskDot,
     &BlendRowsPositive,
     &SuppressByProbiou,
+    &BgrToUnitRgb,
 };
 #endif  // CV_SIMD
 

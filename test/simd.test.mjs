@@ -93,3 +93,15 @@ test('NMS: scalar == SIMD on random box sets', () => {
   }
   assert.ok(cases > 400);
 });
+
+test('letterbox tensor: SIMD conversion == scalar reference, bit for bit', () => {
+  for (const name of ['bus.jpg', 'zidane.jpg']) {
+    const bytes = readFileSync(join(DATA, 'images', name));
+    for (const [size, autoPad] of [[640, true], [640, false], [320, true], [416, false], [1280, true], [32, false]]) {
+      const a = native().letterboxTensor(bytes, size, autoPad, 32, true);
+      const b = native().letterboxTensor(bytes, size, autoPad, 32, false);
+      assert.deepEqual(a.shape, b.shape);
+      assert.ok(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer)), `${name} ${size} rect=${autoPad}: tensors differ`);
+    }
+  }
+});
