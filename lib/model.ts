@@ -5,6 +5,7 @@ import { defaultOrtLibrary, native, type NativeImage, type NativeModel, type Nat
 import { resolveLoadOptions, resolvePredictOptions, type LoadOptions, type PredictOptions, type ResolvedPredictOptions } from './options.js';
 import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
 import { downloadModel } from './download.js';
+import { loadOptimized } from './optimized-cache.js';
 import { version } from './version.js';
 import { nativeOptions, resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
 
@@ -77,7 +78,7 @@ export class Model {
   #ortVersion: string;
 
   /** @internal use loadModel() */
-  constructor(nativeModel: NativeModel) {
+  constructor(nativeModel: NativeModel, path?: string) {
     this.#native = nativeModel;
     const info = nativeModel.info();
     this.task = info.task;
@@ -87,7 +88,7 @@ export class Model {
     this.dynamic = info.dynamic;
     this.inputShape = info.inputShape;
     if (info.kptShape) this.kptShape = info.kptShape;
-    this.path = info.path;
+    this.path = path ?? info.path; // the model file, also when the session came from the optimized-model cache
     this.metadata = info.metadata;
     this.#ortVersion = native().runtimeInfo().ortVersion;
   }
@@ -182,11 +183,11 @@ export async function loadModel(model: string, options?: LoadOptions): Promise<M
   const ortLibrary = o.ortLibrary ?? defaultOrtLibrary();
   let handle: NativeModel;
   try {
-    handle = await native().load(path, { ...o, ortLibrary });
+    handle = await loadOptimized((p, opts) => native().load(p, opts), path, { ...o, ortLibrary });
   } catch (e) {
     throw fromNative(e);
   }
-  return new Model(handle);
+  return new Model(handle, path);
 }
 
 const cache = new Map<string, Promise<Model>>();
