@@ -36,36 +36,36 @@ std::string AvailableProviders() {
   return joined;
 }
 
+// GPU providers are appended without first asking GetAvailableProviders(): that list holds only the providers
+// compiled into the core library, while ORT's provider bridge also loads libonnxruntime_providers_{cuda,tensorrt}.so
+// from beside the core library at this point (how split CPU-core + GPU-provider packages work).
 void AppendProviders(Ort::SessionOptions& options, const SessionConfig& config) {
-  const auto available = Ort::GetAvailableProviders();
-  auto has = [&](const char* name) { return std::find(available.begin(), available.end(), name) != available.end(); };
   for (const auto& provider : config.providers) {
     if (provider == "cpu") continue;  // always last, implicitly
-    const char* ort_name = provider == "cuda" ? "CUDAExecutionProvider"
-                           : provider == "tensorrt" ? "TensorrtExecutionProvider"
-                                                    : nullptr;
-    if (!ort_name) throw Error(code::kProvider, "unknown execution provider '" + provider + "'; use cpu, cuda or tensorrt");
-    if (!has(ort_name)) {
-      throw Error(code::kProvider, "execution provider '" + provider + "' is not in the loaded ONNX Runtime (" +
-                                       LoadedOrtLibrary() + "); it has: " + AvailableProviders() +
-                                       ". Name a GPU build of ORT with the ortLibrary option or YOLO_NATIVE_ORT_LIBRARY");
-    }
+    if (provider != "cuda" && provider != "tensorrt") throw Error(code::kProvider, "unknown execution provider '" + provider + "'; use cpu, cuda or tensorrt");
     const OrtApi& api = Ort::GetApi();
     const std::string device = std::to_string(config.device_id);
     const char* keys[] = {"device_id"};
     const char* values[] = {device.c_str()};
-    if (provider == "cuda") {
-      OrtCUDAProviderOptionsV2* cuda = nullptr;
-      Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
-      std::unique_ptr<OrtCUDAProviderOptionsV2, decltype(api.ReleaseCUDAProviderOptions)> guard(cuda, api.ReleaseCUDAProviderOptions);
-      Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys, values, 1));
-      options.AppendExecutionProvider_CUDA_V2(*cuda);
-    } else {
-      OrtTensorRTProviderOptionsV2* trt = nullptr;
-      Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
-      std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(api.ReleaseTensorRTProviderOptions)> guard(trt, api.ReleaseTensorRTProviderOptions);
-      Ort::ThrowOnError(api.UpdateTensorRTProviderOptions(trt, keys, values, 1));
-      options.AppendExecutionProvider_TensorRT_V2(*trt);
+    try {
+      if (provider == "cuda") {
+        OrtCUDAProviderOptionsV2* cuda = nullptr;
+        Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
+        std::unique_ptr<OrtCUDAProviderOptionsV2, decltype(api.ReleaseCUDAProviderOptions)> guard(cuda, api.ReleaseCUDAProviderOptions);
+        Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys, values, 1));
+        options.AppendExecutionProvider_CUDA_V2(*cuda);
+      } else {
+        OrtTensorRTProviderOptionsV2* trt = nullptr;
+        Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
+        std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(api.ReleaseTensorRTProviderOptions)> guard(trt, api.ReleaseTensorRTProviderOptions);
+        Ort::ThrowOnError(api.UpdateTensorRTProviderOptions(trt, keys, values, 1));
+        options.AppendExecutionProvider_TensorRT_V2(*trt);
+      }
+    } catch (const Ort::Exception& e) {
+      throw Error(code::kProvider, "execution provider '" + provider + "' cannot be enabled with the ONNX Runtime library '" +
+                                       LoadedOrtLibrary() + "' (compiled-in providers: " + AvailableProviders() + "): " + e.what() +
+                                       ". Name a GPU build of ORT with the ortLibrary option or YOLO_NATIVE_ORT_LIBRARY; its "
+                                       "libonnxruntime_providers_" + provider + ".so and the CUDA libraries must be loadable");
     }
   }
 }
@@ -92,11 +92,7 @@ ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
     options.SetGraphOptimizationLevel(static_cast<GraphOptimizationLevel>(config.graph_optimization));
     options.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
     if (!config.optimized_model_path.empty()) options.SetOptimizedModelFilePath(config.optimized_model_path.c_str());
-    try {
-      AppendProviders(options, config);
-    } catch (const Ort::Exception& e) {
-      throw Error(code::kProvider, "cannot enable execution provider " + gpu_providers + ": " + e.what());
-    }
+    AppendProviders(options, config);
     try {
       session_ = std::make_unique<Ort::Session>(env, path.c_str(), options);
     } catch (const Ort::Exception& e) {
