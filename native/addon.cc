@@ -1,10 +1,12 @@
 // N-API surface: loadModel / Model.predict as Promise-returning AsyncWorkers, plus small test hooks. All option
 // validation happens in lib/options.ts before anything reaches here; this file only converts types.
 #include <napi.h>
+#include <opencv2/core/utils/logger.hpp>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -548,6 +550,9 @@ Napi::Value LiveVideoReaders(const Napi::CallbackInfo& info) { return Napi::Numb
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   QuietFfmpegLogs();
+  // Corrupt inputs are reported as YoloErrors; OpenCV's own WARN lines about them would only clutter a server's
+  // stderr. OPENCV_LOG_LEVEL still wins when the user sets it.
+  if (!std::getenv("OPENCV_LOG_LEVEL")) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
   auto* data = new AddonData();
   data->model_constructor = Napi::Persistent(ModelWrap::Define(env));
   data->stream_constructor = Napi::Persistent(VideoStreamWrap::Define(env));

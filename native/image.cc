@@ -43,6 +43,25 @@ bool SniffImageSize(const uint8_t* d, size_t n, int64_t* w, int64_t* h) {
     if (std::memcmp(d + 12, "VP8 ", 4) == 0) { *w = Le16(d + 26) & 0x3FFF; *h = Le16(d + 28) & 0x3FFF; return true; }
     return false;
   }
+  const bool tiff_le = n >= 8 && std::memcmp(d, "II*\0", 4) == 0, tiff_be = n >= 8 && std::memcmp(d, "MM\0*", 4) == 0;
+  if (tiff_le || tiff_be) {  // classic TIFF: ImageWidth (256) and ImageLength (257) in the first IFD
+    auto u16 = [&](size_t at) { return tiff_le ? Le16(d + at) : Be16(d + at); };
+    auto u32 = [&](size_t at) { return tiff_le ? Le32(d + at) : Be32(d + at); };
+    const size_t ifd = u32(4);
+    if (ifd > n || n - ifd < 2) return false;
+    const size_t count = u16(ifd);
+    int64_t tw = -1, th = -1;
+    for (size_t k = 0; k < count && ifd + 2 + 12 * (k + 1) <= n; ++k) {
+      const size_t e = ifd + 2 + 12 * k;
+      const uint16_t tag = u16(e), type = u16(e + 2);
+      const int64_t value = type == 3 ? u16(e + 8) : type == 4 ? u32(e + 8) : -1;
+      if (tag == 256) tw = value;
+      if (tag == 257) th = value;
+    }
+    if (tw < 0 || th < 0) return false;
+    *w = tw; *h = th;
+    return true;
+  }
   if (IsJpeg(d, n)) {
     size_t i = 2;
     while (i + 9 < n) {

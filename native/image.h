@@ -9,7 +9,7 @@
 
 namespace yolo {
 
-// Width and height read from the file header without decoding (PNG, JPEG, GIF, BMP, WebP); false if unknown.
+// Width and height read from the file header without decoding (PNG, JPEG, GIF, BMP, WebP, TIFF); false if unknown.
 bool SniffImageSize(const uint8_t* data, size_t size, int64_t* width, int64_t* height);
 
 // Decodes to 8-bit BGR exactly as cv2.imdecode(IMREAD_COLOR) does (EXIF orientation applied, alpha dropped).
