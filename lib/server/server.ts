@@ -66,6 +66,17 @@ export function grayPng(size = 64): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
+/** A URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 /** `p`, or a 503 E_TIMEOUT after `ms` (what is left of the request timeout `timeoutMs`). */
 function withTimeout<T>(p: Promise<T>, ms: number, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -308,7 +319,7 @@ export class YoloServer {
         await this.#redis.ping();
       } catch (e) {
         this.#redis.disconnect();
-        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `cannot reach Redis at ${this.config.redisUrl}: ${(e as Error).message}`, 'redisUrl');
+        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `cannot reach Redis at ${redactUrl(this.config.redisUrl as string)}: ${(e as Error).message}`, 'redisUrl');
       }
     }
     if (this.dedicatedPath) {
