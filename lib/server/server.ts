@@ -134,7 +134,8 @@ export class YoloServer {
       if (status >= 500 && body.error.code === ErrorCodes.INTERNAL) request.log.error({ err: error }, 'internal error');
       if (headers) reply.headers(headers);
       // a rate-limit store failure (Redis down or erroring) is a backing-service outage, not our bug
-      if (status === 500 && this.#redis && (this.#redis.status !== 'ready' || /Redis|ReplyError/.test((error as Error).name ?? ''))) {
+      const ours = error instanceof YoloError || error instanceof HttpError;
+      if (status === 500 && !ours && this.#redis && (this.#redis.status !== 'ready' || /Redis|ReplyError/.test((error as Error).name ?? ''))) {
         reply.code(503).send({ error: { code: ServerErrorCodes.UNAVAILABLE, message: `the rate-limit store is unavailable: ${(error as Error).message}` } });
         return;
       }
