@@ -20,3 +20,7 @@ export type { DownloadOptions } from './download.js';
 export function isVideo(input: Uint8Array | string): boolean {
   return native().isVideo(input);
 }
+
+// The REST server: Fastify, prom-client and ioredis load only when a server is created.
+export { createServer } from './server/index.js';
+export type { ServerOptions, ResolvedServerOptions, YoloServer, ListenOptions } from './server/index.js';

@@ -47,7 +47,7 @@ export class InferenceQueue {
         w.timer = setTimeout(() => {
           const i = this.#waiting.indexOf(w);
           if (i >= 0) this.#waiting.splice(i, 1);
-          reject(new HttpError(ServerErrorCodes.TIMEOUT, `the request waited ${timeoutMs} ms in the inference queue (the request timeout); retry later`, { 'retry-after': '1' }));
+          reject(new HttpError(ServerErrorCodes.TIMEOUT, `the request timed out after waiting ${timeoutMs} ms in the inference queue; retry later`, { 'retry-after': '1' }));
         }, timeoutMs);
         w.timer.unref?.();
       }

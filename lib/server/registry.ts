@@ -68,7 +68,14 @@ export class ModelRegistry {
     if (!hubModelId(trimmed) && (isAbsolute(trimmed) || trimmed.includes('\\') || trimmed.split('/').some((s) => s === '..' || s === '.' || s === '') || trimmed.length > 256)) {
       throw notFound();
     }
-    const path = resolve(resolveModelPath(trimmed, this.modelsDir));
+    let path: string;
+    try {
+      path = resolve(resolveModelPath(trimmed, this.modelsDir));
+    } catch (e) {
+      // the library's message names the server's directory: answer the client without it
+      if (e instanceof YoloError && e.code === ErrorCodes.MODEL_NOT_FOUND) throw notFound();
+      throw e;
+    }
     if (path.startsWith(this.modelsDir + sep) || this.#mappedTargets().has(path)) return path;
     throw notFound(); // e.g. a relative name that matched a file in the server's working directory
   }

@@ -17,7 +17,7 @@ import { HttpError, ServerErrorCodes, toErrorResponse } from './errors.js';
 import { KeyStore } from './keys.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { InferenceQueue } from './queue.js';
-import { ModelRegistry } from './registry.js';
+import { ModelRegistry, type Lease } from './registry.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,8 +36,8 @@ export interface ListenOptions {
   host?: string;
 }
 
-/** A gray 64x64 PNG, encoded here (no image library needed) to warm a dedicated model at start. */
-function warmupPng(size = 64): Buffer {
+/** A gray size x size PNG, encoded here (no image library needed) to warm a dedicated model at start. */
+export function grayPng(size = 64): Buffer {
   const table = new Int32Array(256).map((_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -66,11 +66,22 @@ function warmupPng(size = 64): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  if (!(ms > 0)) return p;
+/** A URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** `p`, or a 503 E_TIMEOUT after `ms` (what is left of the request timeout `timeoutMs`). */
+function withTimeout<T>(p: Promise<T>, ms: number, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(ServerErrorCodes.TIMEOUT, `${what} took longer than the request timeout (${ms} ms); retry later`, { 'retry-after': '1' })), ms);
+    timer = setTimeout(() => reject(new HttpError(ServerErrorCodes.TIMEOUT, `${what} took longer than the request timeout (${timeoutMs} ms); retry later`, { 'retry-after': '1' })), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
@@ -122,9 +133,9 @@ export class YoloServer {
       const [status, body, headers] = toErrorResponse(error, cfg);
       if (status >= 500 && body.error.code === ErrorCodes.INTERNAL) request.log.error({ err: error }, 'internal error');
       if (headers) reply.headers(headers);
-      if (body.error.code === ServerErrorCodes.DRAINING) reply.header('connection', 'close');
-      // a rate-limit store failure (Redis down) is a backing-service outage, not our bug
-      if (status === 500 && this.#redis && (error as { name?: string }).name?.includes('Redis')) {
+      // a rate-limit store failure (Redis down or erroring) is a backing-service outage, not our bug
+      const ours = error instanceof YoloError || error instanceof HttpError;
+      if (status === 500 && !ours && this.#redis && (this.#redis.status !== 'ready' || /Redis|ReplyError/.test((error as Error).name ?? ''))) {
         reply.code(503).send({ error: { code: ServerErrorCodes.UNAVAILABLE, message: `the rate-limit store is unavailable: ${(error as Error).message}` } });
         return;
       }
@@ -279,21 +290,22 @@ export class YoloServer {
     request.modelLabel = ModelRegistry.label(path);
     const left = () => Math.max(1, this.config.timeoutMs - (Date.now() - started));
     const releaseSlot = await this.queue.acquire(left());
-    let lease;
+    const leasing = this.registry.acquire(path, path === this.dedicatedPath);
+    let l: Lease;
     try {
-      lease = await withTimeout(this.registry.acquire(path, path === this.dedicatedPath), left(), 'loading the model');
+      l = await withTimeout(leasing, left(), this.config.timeoutMs, 'loading the model');
     } catch (e) {
       releaseSlot();
+      leasing.then((late) => late.release(), () => undefined); // a load that outlived the timeout: give it back
       throw e;
     }
-    const l = lease;
     const run = l.model.predict(file, { imgsz: resolved.imgsz, conf: resolved.conf, iou: resolved.iou, maxPixels: resolved.maxPixels });
     // the slot and the model stay held until the native call really ends, even when the reply timed out
     run.finally(() => {
       l.release();
       releaseSlot();
     }).catch(() => undefined);
-    return withTimeout(run, left(), 'the inference');
+    return withTimeout(run, left(), this.config.timeoutMs, 'the inference');
   }
 
   /** Starts listening; in dedicated mode loads and warms the model first. Resolves to the base URL. */
@@ -308,13 +320,13 @@ export class YoloServer {
         await this.#redis.ping();
       } catch (e) {
         this.#redis.disconnect();
-        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `cannot reach Redis at ${this.config.redisUrl}: ${(e as Error).message}`, 'redisUrl');
+        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `cannot reach Redis at ${redactUrl(this.config.redisUrl as string)}: ${(e as Error).message}`, 'redisUrl');
       }
     }
     if (this.dedicatedPath) {
       const lease = await this.registry.acquire(this.dedicatedPath, true);
       try {
-        await lease.model.predict(warmupPng(), { imgsz: 640 });
+        await lease.model.predict(grayPng(), { imgsz: 640 });
       } finally {
         lease.release();
       }
