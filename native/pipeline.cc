@@ -42,11 +42,11 @@ ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, const Predict
   LetterboxGeometry geometry;
   std::vector<float> tensor;
   if (info.task == Task::kClassify) {
-    const int size = plan.target_h;
     geometry.orig_h = bgr.rows; geometry.orig_w = bgr.cols;
-    geometry.in_h = geometry.in_w = geometry.new_h = geometry.new_w = size;
-    tensor = session.buffers().Acquire(3 * static_cast<size_t>(size) * size);
-    ClassifyToTensor(bgr, size, tensor.data());
+    geometry.in_h = geometry.new_h = plan.target_h;
+    geometry.in_w = geometry.new_w = plan.target_w;
+    tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
+    ClassifyToTensor(bgr, geometry.in_h, geometry.in_w, tensor.data());
   } else {
     geometry = PlanLetterbox(bgr.rows, bgr.cols, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
     tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
