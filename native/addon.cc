@@ -484,28 +484,52 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   return promise;
 }
 
-// Test hook: the letterboxed tensor for an encoded image, to compare with Ultralytics' own.
-Napi::Value LetterboxTensor(const Napi::CallbackInfo& info) {
+// Test hooks' common path: decodes info[0] and returns { data: Float32Array (1 x 3 x h x w), shape } with
+// fill(bgr, data) writing the tensor; a yolo::Error becomes a JS error with its code.
+template <typename Size, typename Fill>
+Napi::Value DecodedTensorHook(const Napi::CallbackInfo& info, Size&& size, Fill&& fill) {
   Napi::Env env = info.Env();
   auto bytes = info[0].As<Napi::Uint8Array>();
-  const int target = info[1].As<Napi::Number>().Int32Value();
-  const bool auto_pad = info[2].As<Napi::Boolean>().Value();
-  const int stride = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 32;
-  const bool simd = info.Length() > 4 ? info[4].As<Napi::Boolean>().Value() : true;
   try {
     cv::Mat bgr = DecodeImage(bytes.Data(), bytes.ByteLength(), 0, "input buffer");
-    LetterboxGeometry g = PlanLetterbox(bgr.rows, bgr.cols, target, target, auto_pad, stride);
-    Napi::Float32Array out = Napi::Float32Array::New(env, 3 * static_cast<size_t>(g.in_h) * g.in_w);
-    LetterboxToTensor(bgr, g, out.Data(), simd);
+    const auto [h, w] = size(bgr);
+    if (h <= 0 || w <= 0 || h > 8192 || w > 8192) throw Error(code::kInvalidArgument, "tensor size must be 1..8192 per side");
+    Napi::Float32Array out = Napi::Float32Array::New(env, 3 * static_cast<size_t>(h) * w);
+    fill(bgr, out.Data());
     Napi::Object o = Napi::Object::New(env);
     o.Set("data", out);
     Napi::Array shape = Napi::Array::New(env, 4);
-    shape.Set(0u, 1); shape.Set(1u, 3); shape.Set(2u, g.in_h); shape.Set(3u, g.in_w);
+    shape.Set(0u, 1); shape.Set(1u, 3); shape.Set(2u, h); shape.Set(3u, w);
     o.Set("shape", shape);
     return o;
   } catch (const Error& e) {
     throw MakeError(env, e.code(), e.what());
   }
+}
+
+// Test hook: the letterboxed tensor for an encoded image, to compare with Ultralytics' own.
+Napi::Value LetterboxTensor(const Napi::CallbackInfo& info) {
+  const int target = info[1].As<Napi::Number>().Int32Value();
+  const bool auto_pad = info[2].As<Napi::Boolean>().Value();
+  const int stride = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 32;
+  const bool simd = info.Length() > 4 ? info[4].As<Napi::Boolean>().Value() : true;
+  LetterboxGeometry g;
+  return DecodedTensorHook(
+      info,
+      [&](const cv::Mat& bgr) {
+        g = PlanLetterbox(bgr.rows, bgr.cols, target, target, auto_pad, stride);
+        return std::pair<int, int>(g.in_h, g.in_w);
+      },
+      [&](const cv::Mat& bgr, float* dst) { LetterboxToTensor(bgr, g, dst, simd); });
+}
+
+// Test hook: the classify tensor (Pillow resize + centre crop) for an encoded image at height x width.
+Napi::Value ClassifyTensor(const Napi::CallbackInfo& info) {
+  const int height = info[1].As<Napi::Number>().Int32Value();
+  const int width = info.Length() > 2 ? info[2].As<Napi::Number>().Int32Value() : height;
+  return DecodedTensorHook(
+      info, [&](const cv::Mat&) { return std::pair<int, int>(height, width); },
+      [&](const cv::Mat& bgr, float* dst) { ClassifyToTensor(bgr, height, width, dst); });
 }
 
 // Test hook: NMS over sorted boxes (n x 4 xyxy, or n x 5 xywhr when rotated), scalar or SIMD.
@@ -559,6 +583,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data);
   exports.Set("load", Napi::Function::New(env, LoadModel));
   exports.Set("letterboxTensor", Napi::Function::New(env, LetterboxTensor));
+  exports.Set("classifyTensor", Napi::Function::New(env, ClassifyTensor));
   exports.Set("nms", Napi::Function::New(env, NmsForTest));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   exports.Set("isVideo", Napi::Function::New(env, IsVideoForTest));

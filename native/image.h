@@ -46,9 +46,18 @@ LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target
 // simd = false converts with the scalar reference kernel (identical output).
 void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& geometry, float* dst, bool simd = true);
 
-// Ultralytics classify_transforms(size): PIL bilinear short-side resize to `size` (antialiased), centre crop,
-// RGB /255 NCHW into dst (3*size*size floats).
-void ClassifyToTensor(const cv::Mat& bgr, int size, float* dst);
+// Ultralytics classify_transforms([height, width]) (native/classify_transform.cc). Square: torchvision Resize(S)
+// (short side -> S, long side -> int(S * long / short)) then CenterCrop(S); non-square: a stretch to height x width.
+struct ClassifyGeometry {
+  int64_t resized_h = 0, resized_w = 0;  // the resized image before the crop
+  int64_t top = 0, left = 0;             // crop offsets: int(round(d / 2.0)), half to even
+  int height = 0, width = 0;             // network input size
+};
+ClassifyGeometry PlanClassify(int orig_h, int orig_w, int height, int width);
+
+// Pillow's antialiased BILINEAR resize (8-bit fixed point, bit-exact), centre crop, RGB /255 NCHW into dst
+// (3 * height * width floats).
+void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst);
 
 // Maps a point of the network input back to original-image pixels the way scale_boxes does (rounded padding).
 struct InverseLetterbox {

@@ -44,11 +44,11 @@ ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, int orig_h, i
   LetterboxGeometry geometry;
   std::vector<float> tensor;
   if (info.task == Task::kClassify) {
-    const int size = plan.target_h;
     geometry.orig_h = orig_h; geometry.orig_w = orig_w;
-    geometry.in_h = geometry.in_w = geometry.new_h = geometry.new_w = size;
-    tensor = session.buffers().Acquire(3 * static_cast<size_t>(size) * size);
-    ClassifyToTensor(bgr, size, tensor.data());
+    geometry.in_h = geometry.new_h = plan.target_h;
+    geometry.in_w = geometry.new_w = plan.target_w;
+    tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
+    ClassifyToTensor(bgr, geometry.in_h, geometry.in_w, tensor.data());
   } else {
     geometry = PlanLetterbox(orig_h, orig_w, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
     tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
@@ -92,9 +92,9 @@ ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const Pred
 ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& options) {
   const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
   if (info.task == Task::kClassify) {
-    const int s = plan.target_h;  // torchvision Resize(s): the short side becomes s
-    return [s](int h, int w) {
-      return h <= w ? cv::Size(static_cast<int>(static_cast<int64_t>(s) * w / h), s) : cv::Size(s, static_cast<int>(static_cast<int64_t>(s) * h / w));
+    return [plan](int h, int w) {
+      const ClassifyGeometry g = PlanClassify(h, w, plan.target_h, plan.target_w);
+      return cv::Size(static_cast<int>(g.resized_w), static_cast<int>(g.resized_h));
     };
   }
   const int stride = info.stride;

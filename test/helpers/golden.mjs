@@ -117,6 +117,29 @@ function obbIou(a, b) {
 }
 
 /**
+ * Compares a `top5` list with the golden's raw.probs {top5, top5conf}: the i-th confidence within TOL.conf of the
+ * golden's i-th, and each class's confidence within TOL.conf of the golden's for that class; a class the golden
+ * does not list may only stand in for its 5th (a near tie with a 6th class). So classes whose probabilities are
+ * within the tolerance may swap places, as export noise can do, and nothing else may differ.
+ */
+export function compareTop5(probs, top5) {
+  const problems = [];
+  const n = Math.min(5, probs.top5.length);
+  if (top5.length !== n) return [`top5 has ${top5.length} entries, expected ${n}`];
+  const golden = new Map(probs.top5.map((c, i) => [c, probs.top5conf[i]]));
+  const fifth = probs.top5conf[n - 1];
+  top5.forEach((t, i) => {
+    if (Math.abs(t.confidence - probs.top5conf[i]) > TOL.conf) problems.push(`top-5 #${i + 1} confidence ${t.confidence} != ${probs.top5conf[i]}`);
+    const want = golden.get(t.class);
+    if (want === undefined ? t.confidence > fifth + TOL.conf : Math.abs(t.confidence - want) > TOL.conf) {
+      problems.push(`top-5 #${i + 1} class ${t.class} (${t.confidence}) where Ultralytics has ${JSON.stringify(probs.top5)}`);
+    }
+  });
+  if (new Set(top5.map((t) => t.class)).size !== top5.length) problems.push('top-5 repeats a class');
+  return problems;
+}
+
+/**
  * Compares one golden with one HUB image entry. Returns a list of human-readable problems (empty = parity).
  * task: detect | segment | pose | obb | classify.
  */
@@ -131,6 +154,7 @@ export function compareImage(g, image, task) {
     if (!b) return [...problems, 'no classify result'];
     if (a.class !== b.class) problems.push(`top-1 class ${b.class} (${b.name}) != ${a.class} (${a.name})`);
     else if (Math.abs(a.confidence - b.confidence) > TOL.conf) problems.push(`top-1 confidence ${b.confidence} != ${a.confidence}`);
+    if (image.top5) problems.push(...compareTop5(g.raw.probs, image.top5));
     return problems;
   }
   const conf = g.args.conf;
@@ -204,10 +228,8 @@ export async function runGoldens(model, files, task, extraOptions = {}) {
     const g = readGolden(file);
     const out = await model.predict(readFileSync(join(DATA, g.image)), { ...goldenOptions(g), ...extraOptions });
     const problems = compareImage(g, out.images[0], task);
-    if (task !== 'classify') {
-      const want = g.input_tensor_shape.slice(2);
-      if (JSON.stringify(out.metadata.inputShape) !== JSON.stringify(want)) problems.push(`input tensor ${JSON.stringify(out.metadata.inputShape)} != ${JSON.stringify(want)}`);
-    }
+    const want = g.input_tensor_shape.slice(2);
+    if (JSON.stringify(out.metadata.inputShape) !== JSON.stringify(want)) problems.push(`input tensor ${JSON.stringify(out.metadata.inputShape)} != ${JSON.stringify(want)}`);
     if (problems.length) failed.push({ file: g.file, problems });
     else passed++;
   }

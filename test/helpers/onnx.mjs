@@ -21,10 +21,19 @@ function valueInfo(name, dims) {
   return [...bytesField(1, str(name)), ...bytesField(2, type)];
 }
 
-/** An Identity model y = x with the given input dims (ONNX IR 8, opset 17). */
-export function identityModel(dims) {
-  const node = [...bytesField(1, str('x')), ...bytesField(2, str('y')), ...bytesField(4, str('Identity'))];
-  const graph = [...bytesField(1, node), ...bytesField(2, str('g')), ...bytesField(11, valueInfo('x', dims)), ...bytesField(12, valueInfo('y', dims))];
+/**
+ * A one-node model y = op(x) (ONNX IR 8, opset 17, no attributes) with the given input and output dims and
+ * metadata_props (e.g. Ultralytics' task / names).
+ */
+export function singleOpModel(op, inputDims, outputDims, metadata = {}) {
+  const node = [...bytesField(1, str('x')), ...bytesField(2, str('y')), ...bytesField(4, str(op))];
+  const graph = [...bytesField(1, node), ...bytesField(2, str('g')), ...bytesField(11, valueInfo('x', inputDims)), ...bytesField(12, valueInfo('y', outputDims))];
   const opset = [...bytesField(1, str('')), ...intField(2, 17)];
-  return Buffer.from([...intField(1, 8), ...bytesField(7, graph), ...bytesField(8, opset)]);
+  const props = Object.entries(metadata).flatMap(([k, v]) => bytesField(14, [...bytesField(1, str(k)), ...bytesField(2, str(v))]));
+  return Buffer.from([...intField(1, 8), ...bytesField(7, graph), ...bytesField(8, opset), ...props]);
+}
+
+/** An Identity model y = x with the given input dims. */
+export function identityModel(dims) {
+  return singleOpModel('Identity', dims, dims);
 }
