@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { loadModel, ErrorCodes } from '../dist/esm/index.js';
 import { native } from '../dist/cjs/native.js';
-import { DATA, MODELS, describeFailures, listGoldens, readGolden, runGoldens, variantsOf } from './helpers/golden.mjs';
+import { DATA, MODELS, defineGoldenSuites, listGoldens, readGolden, variantsOf } from './helpers/golden.mjs';
 import { singleOpModel } from './helpers/onnx.mjs';
 
 const FOLDER = 'yolov8n-cls_finetuned-leaves36';
@@ -17,29 +17,10 @@ const bus = readFileSync(join(DATA, 'images', 'bus.jpg'));
 const scratch = mkdtempSync(join(tmpdir(), 'yolo-native-classify-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
-const suites = [
-  { model: DYNAMIC, variants: variantsOf(FOLDER) }, // 224, 320, 640
-  { model: STATIC, variants: ['640'] }, // a static model runs at its own 640x640
-];
-
-for (const suite of suites) {
-  test(`golden parity: ${basename(suite.model)}`, async (t) => {
-    const model = await loadModel(suite.model, { threads: 2 });
-    assert.equal(model.task, 'classify');
-    let total = 0;
-    for (const variant of suite.variants) {
-      await t.test(`${FOLDER}/${variant}`, async () => {
-        const files = listGoldens(FOLDER, variant);
-        assert.ok(files.length > 0, `no golden files in ${FOLDER}/${variant}`);
-        const { passed, failed } = await runGoldens(model, files, 'classify', { top5: true });
-        total += passed;
-        assert.equal(failed.length, 0, `${failed.length}/${files.length} golden files differ:\n${describeFailures(failed)}`);
-      });
-    }
-    t.diagnostic(`${total} golden files match (top-1 and top-5)`);
-    await model.dispose();
-  });
-}
+defineGoldenSuites('classify', [
+  { golden: FOLDER, model: `fp32/${FOLDER}-dynamic.onnx`, variants: variantsOf(FOLDER) }, // 224, 320, 640
+  { golden: FOLDER, model: `fp32/${FOLDER}-640.onnx`, variants: ['640'] }, // a static model runs at its own 640x640
+], { options: { top5: true } }); // top-1 and top-5
 
 test('classify JSON is Results.summary(): top-1 only, top5 on request', async () => {
   const model = await loadModel(DYNAMIC, { threads: 2 });

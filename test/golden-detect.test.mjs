@@ -3,37 +3,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../dist/esm/index.js';
 import { native } from '../dist/cjs/native.js';
-import { DATA, GOLDEN, MODELS, describeFailures, listGoldens, readGolden, readNpy, runGoldens, variantsOf } from './helpers/golden.mjs';
+import { DATA, GOLDEN, defineGoldenSuites, readNpy, square640, variantsOf } from './helpers/golden.mjs';
 
-const isSquare640 = (v) => v.endsWith('-square') && readGolden(listGoldens('yolov8n-int8dq', v)[0]).args.imgsz_requested === 640;
+const FOLDER = 'yolov8n-int8dq';
 
-const suites = [
-  { golden: 'yolov8n-int8dq', model: 'fp32/yolov8n-int8dq-dynamic.onnx', variants: variantsOf('yolov8n-int8dq') },
-  { golden: 'yolov8n-int8dq', model: 'fp32/yolov8n-int8dq-640.onnx', variants: variantsOf('yolov8n-int8dq').filter(isSquare640) },
+defineGoldenSuites('detect', [
+  { golden: FOLDER, model: 'fp32/yolov8n-int8dq-dynamic.onnx', variants: variantsOf(FOLDER) },
+  { golden: FOLDER, model: 'fp32/yolov8n-int8dq-640.onnx', variants: variantsOf(FOLDER).filter(square640(FOLDER)) },
   { golden: 'yolov8n_int8-dynamic_640', model: 'int8/yolov8n_int8-dynamic_640.onnx', variants: ['640'] },
   { golden: 'yolov8n_int8-dynamic_320', model: 'int8/yolov8n_int8-dynamic_320.onnx', variants: ['320'] },
-];
-
-for (const suite of suites) {
-  test(`golden parity: ${suite.model}`, async (t) => {
-    const model = await loadModel(join(MODELS, suite.model), { threads: 2 });
-    assert.equal(model.task, 'detect');
-    let total = 0;
-    for (const variant of suite.variants) {
-      await t.test(`${suite.golden}/${variant}`, async () => {
-        const files = listGoldens(suite.golden, variant);
-        assert.ok(files.length > 0, `no golden files in ${suite.golden}/${variant}`);
-        const { passed, failed } = await runGoldens(model, files, 'detect');
-        total += passed;
-        assert.equal(failed.length, 0, `${failed.length}/${files.length} golden files differ:\n${describeFailures(failed)}`);
-      });
-    }
-    t.diagnostic(`${total} golden files match`);
-    await model.dispose();
-  });
-}
+]);
 
 test('letterbox tensor equals Ultralytics input tensor for bus.jpg (rect and square)', () => {
   const bytes = readFileSync(join(DATA, 'images', 'bus.jpg'));
