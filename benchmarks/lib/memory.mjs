@@ -48,13 +48,13 @@ export async function measureMemory({ loadModel, modelPath, imagePath, imgsz, th
   const after = await reading();
   await model.dispose();
 
-  // load / predict / dispose cycles, after two warm-up cycles
+  // load / predict / dispose cycles, after warm-up cycles (the allocator settles over the first few)
   const cycle = async () => {
     const m = await loadModel(modelPath, { threads });
     await m.predict(bytes, options);
     await m.dispose();
   };
-  for (let i = 0; i < 2; i++) await cycle();
+  for (let i = 0; i < Math.min(5, cycles); i++) await cycle();
   const cyclesBefore = await reading();
   for (let i = 0; i < cycles; i++) await cycle();
   const cyclesAfter = await reading();
@@ -69,12 +69,25 @@ export async function measureMemory({ loadModel, modelPath, imagePath, imgsz, th
   };
 }
 
-/** measureMemory in a fresh `node --expose-gc` process; `params` as measureMemory's, without loadModel. */
+/**
+ * measureMemory in a fresh `node --expose-gc` process; `params` as measureMemory's, without loadModel.
+ * glibc's defaults make RSS a poor leak detector here: every new thread gets its own malloc arena (each loaded
+ * model starts its own ONNX Runtime threads), and freeing a large block raises the mmap threshold so that later
+ * model-sized blocks come from those arenas and stay there. RSS then wanders by tens of MiB between load cycles
+ * with no leak at all (onnxruntime-node alone does the same). The child fixes both (unless set already), so that
+ * RSS follows live memory and what grows is a leak.
+ */
+export const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+
 export async function measureMemoryInChild(params) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), JSON.stringify(params)], { maxBuffer: 1 << 20 });
+  const malloc = Object.fromEntries(Object.entries(MALLOC_ENV).map(([k, v]) => [k, process.env[k] ?? v]));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), JSON.stringify(params)], {
+    maxBuffer: 1 << 20,
+    env: { ...process.env, ...malloc },
+  });
   const result = JSON.parse(stdout.trim().split('\n').pop());
   if (result.error) throw new Error(result.error);
-  return result;
+  return { ...result, malloc };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -76,7 +76,7 @@ function memory(results) {
   const g = (x) => `${x.growth.rss >= 0 ? '+' : ''}${f(x.growth.rss, 2)}`;
   const other = (x) => `${f(x.growth.heapUsed, 2)} / ${f(x.growth.external, 2)} / ${f(x.growth.arrayBuffers, 2)}`;
   return (
-    `Case \`${m.case}\`; readings ${m.gcExposed ? 'after a full GC (--expose-gc)' : '**without** a forced GC'}.\n\n` +
+    `Case \`${m.case}\`, in a child process with ${Object.entries(m.malloc).map(([k, v]) => `${k}=${v}`).join(' ')}; readings ${m.gcExposed ? 'after a full GC (--expose-gc)' : '**without** a forced GC'}.\n\n` +
     table(
       ['phase', 'count', 'RSS before → after (MiB)', 'RSS growth (MiB)', 'heapUsed / external / arrayBuffers growth (MiB)', 'result'],
       [
