@@ -1,18 +1,20 @@
 /**
  * The peer: the pipeline a Node user writes today with onnxruntime-node + sharp, written well.
  *
- *   decode + letterbox   sharp (libvips): metadata() for the size, then resize (linear) + extend (pad 114) -> raw RGB
- *                        classify: resize short side (linear, antialiased like PIL) + centre crop
- *   tensor               one JS pass HWC u8 RGB -> CHW float32 /255 (a 256-entry table), into a pooled Float32Array
+ *   decode               sharp (libvips, on the libuv pool): encoded bytes -> raw RGB HWC u8
+ *   letterbox + tensor   JS, one pass into a pooled Float32Array (peer-image.mjs): OpenCV's bilinear letterbox,
+ *                        or for classify PIL's antialiased resize + centre crop, exactly as Ultralytics does them
  *   inference            onnxruntime-node InferenceSession.run
  *   postprocess          JS: best class per anchor, conf filter, stable sort, class-aware NMS (Ultralytics' offset
  *                        trick), scale back + clip; segment: masks only inside kept boxes + outer contours;
  *                        pose: keypoints; obb: probiou "fast" NMS, regularised xywhr -> corners; classify: top-1.
  *
  * Geometry is Ultralytics 8.3's (rect letterbox for dynamic models, square for static ones), so the detections are
- * the same as yolo-native's (checked by the bench within 1 px).
+ * the same as yolo-native's (the bench checks them with the golden tests' tolerances).
  */
 import { createRequire } from 'node:module';
+import { detectionMask, externalContours, linearAxis, mergeMultiSegment } from './peer-segment.mjs';
+import { classifyToTensor, letterboxToTensor, planClassify, planLetterbox, roundHalfEven } from './peer-image.mjs';
 
 const require = createRequire(import.meta.url);
 const sharp = require('sharp');
@@ -22,34 +24,8 @@ sharp.cache(false); // every request is a new image in real life: no libvips ope
 
 const MAX_WH = 7680; // Ultralytics max_wh (class offset for class-aware NMS)
 const MAX_NMS = 30000;
-const UNIT = new Float32Array(256);
-for (let i = 0; i < 256; i++) UNIT[i] = i / 255;
 
 const now = () => performance.now();
-
-/** Python's round(): half to even. */
-export function roundHalfEven(x) {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** Ultralytics LetterBox geometry (scaleup, centre, auto = rect). */
-export function planLetterbox(h0, w0, th, tw, autoPad, stride) {
-  const r = Math.min(th / h0, tw / w0);
-  const newW = Math.max(1, roundHalfEven(w0 * r));
-  const newH = Math.max(1, roundHalfEven(h0 * r));
-  let dw = tw - newW;
-  let dh = th - newH;
-  if (autoPad) {
-    dw = ((dw % stride) + stride) % stride;
-    dh = ((dh % stride) + stride) % stride;
-  }
-  const top = roundHalfEven(dh / 2 - 0.1);
-  const bottom = roundHalfEven(dh / 2 + 0.1);
-  const left = roundHalfEven(dw / 2 - 0.1);
-  const right = roundHalfEven(dw / 2 + 0.1);
-  return { h0, w0, newW, newH, top, bottom, left, right, inH: newH + top + bottom, inW: newW + left + right };
-}
 
 function round5(x) {
   return Math.round(x * 1e5) / 1e5;
@@ -102,63 +78,36 @@ export class Peer {
     return { h: size, w: size, autoPad: true };
   }
 
-  /** Decode + letterbox (or classify resize/crop) with sharp: raw RGB HWC bytes and the geometry. */
-  async image(bytes, imgsz) {
-    const meta = await sharp(bytes).metadata();
-    const p = this.plan(imgsz);
-    if (this.info.task === 'classify') {
-      const S = p.h;
-      const short = Math.min(meta.width, meta.height);
-      const long = Math.max(meta.width, meta.height);
-      const scaledLong = Math.floor((S * long) / short);
-      const rw = meta.width <= meta.height ? S : scaledLong;
-      const rh = meta.width <= meta.height ? scaledLong : S;
-      const left = roundHalfEven((rw - S) / 2);
-      const top = roundHalfEven((rh - S) / 2);
-      const data = await sharp(bytes)
-        .resize(rw, rh, { fit: 'fill', kernel: 'linear' })
-        .extract({ left, top, width: S, height: S })
-        .removeAlpha()
-        .raw()
-        .toBuffer();
-      return { data, g: { h0: meta.height, w0: meta.width, inH: S, inW: S } };
-    }
-    const g = planLetterbox(meta.height, meta.width, p.h, p.w, p.autoPad, this.info.stride);
-    const data = await sharp(bytes)
-      .resize(g.newW, g.newH, { fit: 'fill', kernel: 'linear' })
-      .extend({ top: g.top, bottom: g.bottom, left: g.left, right: g.right, background: { r: 114, g: 114, b: 114 } })
-      .removeAlpha()
-      .raw()
-      .toBuffer();
-    return { data, g };
+  /** Decode with sharp: raw RGB HWC bytes and their size. */
+  async decodeImage(bytes) {
+    const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`sharp decoded ${info.channels} channels, expected 3`);
+    return { data, w0: info.width, h0: info.height };
   }
 
-  /** HWC RGB u8 -> CHW float32 /255 in one pass. */
-  toTensor(data, g) {
-    const plane = g.inH * g.inW;
-    if (data.length !== plane * 3) throw new Error(`sharp returned ${data.length} bytes, expected ${plane * 3}`);
-    const t = this.pool.acquire(plane * 3);
-    for (let i = 0, p = 0; i < plane; i++, p += 3) {
-      t[i] = UNIT[data[p]];
-      t[plane + i] = UNIT[data[p + 1]];
-      t[2 * plane + i] = UNIT[data[p + 2]];
+  /** Letterbox (or classify resize + crop) + /255 + CHW in one pass, into a pooled tensor. */
+  toTensor({ data, w0, h0 }, imgsz) {
+    const p = this.plan(imgsz);
+    if (this.info.task === 'classify') {
+      const g = planClassify(h0, w0, p.h);
+      return { t: classifyToTensor(data, g, this.pool.acquire(3 * g.inH * g.inW)), g };
     }
-    return t;
+    const g = planLetterbox(h0, w0, p.h, p.w, p.autoPad, this.info.stride);
+    return { t: letterboxToTensor(data, g, this.pool.acquire(3 * g.inH * g.inW)), g };
   }
 
   /** A pre-made input tensor for `bytes` (for the floor measurement). */
   async tensorFor(bytes, imgsz) {
-    const { data, g } = await this.image(bytes, imgsz);
-    const t = this.toTensor(data, g);
+    const { t, g } = this.toTensor(await this.decodeImage(bytes), imgsz);
     return new ort.Tensor('float32', t, [1, 3, g.inH, g.inW]);
   }
 
   /** The whole pipeline; returns HUB-like results and per-stage times (ms). */
   async predict(bytes, { imgsz = 640, conf = 0.25, iou = 0.45, maxDet = 300 } = {}) {
     const t0 = now();
-    const { data, g } = await this.image(bytes, imgsz);
+    const image = await this.decodeImage(bytes);
     const t1 = now();
-    const t = this.toTensor(data, g);
+    const { t, g } = this.toTensor(image, imgsz);
     const t2 = now();
     let outputs;
     try {
@@ -174,7 +123,7 @@ export class Peer {
       results,
       shape: [g.h0, g.w0],
       inputShape: [g.inH, g.inW],
-      speed: { decodeLetterbox: t1 - t0, tensor: t2 - t1, preprocess: t2 - t0, inference: t3 - t2, postprocess: t4 - t3 },
+      speed: { decode: t1 - t0, letterbox: t2 - t1, preprocess: t2 - t0, inference: t3 - t2, postprocess: t4 - t3 },
     };
   }
 
@@ -360,150 +309,27 @@ function decodeSegment(out0, out1, g, o, names) {
   const keep = nmsClassAware(b, cls, idx, o.iou, o.maxDet);
   const inv = inverseBoxes(g);
   const ic = inverseCoords(g);
+  const rows = linearAxis(mh, g.inH), cols = linearAxis(mw, g.inW);
+  const ratioX = Math.fround(mw / g.inW), ratioY = Math.fround(mh / g.inH);
   const coeff = new Float32Array(nm);
-  return keep.map((i) => {
+  const gain = Math.fround(ic.gain), padX = Math.fround(ic.padX), padY = Math.fround(ic.padY);
+  const out = [];
+  for (const i of keep) {
     const a = idx[i];
     for (let m = 0; m < nm; m++) coeff[m] = d[(4 + nc + m) * anchors + a];
-    const poly = maskPolygon(protos, coeff, nm, mh, mw, b, i, g);
+    const mask = detectionMask(protos, nm, mh, mw, coeff, b.subarray(4 * i, 4 * i + 4), rows, cols, ratioX, ratioY);
+    if (!mask) continue; // Ultralytics keeps only detections with a non-empty mask
+    const contours = externalContours(mask);
+    const poly = contours.length > 1 ? mergeMultiSegment(contours) : contours[0];
     const x = new Array(poly.length / 2), y = new Array(poly.length / 2);
     for (let p = 0; p < poly.length; p += 2) {
-      x[p / 2] = round5(clamp((poly[p] - ic.padX) / ic.gain, 0, g.w0));
-      y[p / 2] = round5(clamp((poly[p + 1] - ic.padY) / ic.gain, 0, g.h0));
+      // scale_coords in float32, then clip
+      x[p / 2] = round5(clamp(Math.fround(Math.fround(poly[p] - padX) / gain), 0, g.w0));
+      y[p / 2] = round5(clamp(Math.fround(Math.fround(poly[p + 1] - padY) / gain), 0, g.h0));
     }
-    return { name: names[cls[a]], class: cls[a], confidence: round5(best[a]), box: scaleBox(b, i, inv, g), segments: { x, y } };
-  });
-}
-
-/**
- * Ultralytics process_mask (retina_masks=False), computed only where it can be non-zero: sigmoid(coeff . protos)
- * on the proto pixels inside the box (crop_mask), bilinear upsampling (align_corners=False) to the input size on
- * the box's input-pixel window, > 0.5; then the outer contour(s) of that binary mask (input-tensor pixels).
- */
-function maskPolygon(protos, coeff, nm, mh, mw, b, i, g) {
-  const sx = mw / g.inW, sy = mh / g.inH;
-  const bx1 = b[4 * i] * sx, by1 = b[4 * i + 1] * sy, bx2 = b[4 * i + 2] * sx, by2 = b[4 * i + 3] * sy;
-  const px0 = Math.max(0, Math.ceil(bx1)), px1 = Math.min(mw, Math.ceil(bx2)); // proto cols r with bx1 <= r < bx2
-  const py0 = Math.max(0, Math.ceil(by1)), py1 = Math.min(mh, Math.ceil(by2));
-  if (px1 <= px0 || py1 <= py0) return [];
-  // cropped proto mask (zero outside), stored for the window [px0-1, px1] x [py0-1, py1] so interpolation sees the zeros
-  const wx0 = Math.max(0, px0 - 1), wx1 = Math.min(mw - 1, px1), wy0 = Math.max(0, py0 - 1), wy1 = Math.min(mh - 1, py1);
-  const ww = wx1 - wx0 + 1, wh = wy1 - wy0 + 1;
-  const m = new Float32Array(ww * wh);
-  const plane = mh * mw;
-  for (let y = py0; y < py1; y++) {
-    for (let x = px0; x < px1; x++) {
-      let s = 0;
-      const p = y * mw + x;
-      for (let k = 0; k < nm; k++) s += coeff[k] * protos[k * plane + p];
-      m[(y - wy0) * ww + (x - wx0)] = 1 / (1 + Math.exp(-s));
-    }
+    out.push({ name: names[cls[a]], class: cls[a], confidence: round5(best[a]), box: scaleBox(b, i, inv, g), segments: { x, y } });
   }
-  // input pixels whose source lies in the window
-  const ix0 = Math.max(0, Math.floor((wx0 + 0.5) / sx - 0.5)), ix1 = Math.min(g.inW, Math.ceil((wx1 + 1.5) / sx));
-  const iy0 = Math.max(0, Math.floor((wy0 + 0.5) / sy - 0.5)), iy1 = Math.min(g.inH, Math.ceil((wy1 + 1.5) / sy));
-  const W = ix1 - ix0, H = iy1 - iy0;
-  if (W <= 0 || H <= 0) return [];
-  const bin = new Uint8Array((W + 2) * (H + 2)); // 1-pixel zero border for the tracer
-  const xs0 = new Int32Array(W), xs1 = new Int32Array(W), xl = new Float32Array(W);
-  for (let x = 0; x < W; x++) {
-    let s = (ix0 + x + 0.5) * sx - 0.5;
-    if (s < 0) s = 0;
-    const s0 = Math.floor(s);
-    xs0[x] = s0;
-    xs1[x] = s0 < mw - 1 ? s0 + 1 : s0;
-    xl[x] = s - s0;
-  }
-  const at = (yy, xx) => (yy < wy0 || yy > wy1 || xx < wx0 || xx > wx1 ? 0 : m[(yy - wy0) * ww + (xx - wx0)]);
-  for (let y = 0; y < H; y++) {
-    let s = (iy0 + y + 0.5) * sy - 0.5;
-    if (s < 0) s = 0;
-    const y0 = Math.floor(s), y1 = y0 < mh - 1 ? y0 + 1 : y0, ly = s - y0;
-    const row = (y + 1) * (W + 2) + 1;
-    for (let x = 0; x < W; x++) {
-      const lx = xl[x];
-      const top = at(y0, xs0[x]) * (1 - lx) + at(y0, xs1[x]) * lx;
-      const bot = at(y1, xs0[x]) * (1 - lx) + at(y1, xs1[x]) * lx;
-      if (top * (1 - ly) + bot * ly > 0.5) bin[row + x] = 1;
-    }
-  }
-  return outerContours(bin, W + 2, H + 2, ix0 - 1, iy0 - 1);
-}
-
-// 8-neighbourhood, clockwise with y down: E, SE, S, SW, W, NW, N, NE
-const DX = [1, 1, 0, -1, -1, -1, 0, 1];
-const DY = [0, 1, 1, 1, 0, -1, -1, -1];
-
-/**
- * Outer borders of every 8-connected component (Suzuki-Abe border following, as cv2.findContours RETR_EXTERNAL),
- * compressed like CHAIN_APPROX_SIMPLE, concatenated in raster order of their start pixels. (Ultralytics joins
- * several contours with merge_multi_segment; the peer simply concatenates them: the same work, not the same path.)
- * `bin` has a zero border. Returns [x0, y0, x1, y1, ...] offset by (ox, oy).
- */
-function outerContours(bin, W, H, ox, oy) {
-  const label = new Uint8Array(W * H); // 1 = belongs to a component already traced
-  const pts = [];
-  const stack = [];
-  for (let y = 1; y < H - 1; y++) {
-    for (let x = 1; x < W - 1; x++) {
-      const p = y * W + x;
-      if (!bin[p] || label[p]) continue;
-      traceBorder(bin, W, x, y, ox, oy, pts);
-      // mark the whole component so its other rows do not start new borders
-      stack.push(p);
-      label[p] = 1;
-      while (stack.length) {
-        const q = stack.pop();
-        const qx = q % W, qy = (q - qx) / W;
-        for (let k = 0; k < 8; k++) {
-          const r = (qy + DY[k]) * W + qx + DX[k];
-          if (bin[r] && !label[r]) {
-            label[r] = 1;
-            stack.push(r);
-          }
-        }
-      }
-    }
-  }
-  return pts;
-}
-
-function traceBorder(bin, W, sx, sy, ox, oy, pts) {
-  const nz = (x, y) => bin[y * W + x] !== 0;
-  // step 3.1: clockwise from the west neighbour for the first non-zero
-  let d1 = -1;
-  for (let k = 0; k < 8; k++) {
-    const dir = (4 + k) % 8;
-    if (nz(sx + DX[dir], sy + DY[dir])) {
-      d1 = dir;
-      break;
-    }
-  }
-  if (d1 < 0) {
-    pts.push(sx + ox, sy + oy);
-    return;
-  }
-  const x1 = sx + DX[d1], y1 = sy + DY[d1];
-  let x3 = sx, y3 = sy; // current
-  let back = d1; // direction from current to the previous border pixel
-  let lastDir = -1;
-  for (let guard = 0; guard < 4 * W * W + 16; guard++) {
-    // step 3.3: counter-clockwise from the element after `back`
-    let found = -1;
-    for (let k = 1; k <= 8; k++) {
-      const dir = (back - k + 16) % 8;
-      if (nz(x3 + DX[dir], y3 + DY[dir])) {
-        found = dir;
-        break;
-      }
-    }
-    const x4 = x3 + DX[found], y4 = y3 + DY[found];
-    if (found !== lastDir) pts.push(x3 + ox, y3 + oy); // CHAIN_APPROX_SIMPLE: only where the direction changes
-    lastDir = found;
-    if (x4 === sx && y4 === sy && x3 === x1 && y3 === y1) break;
-    back = (found + 4) % 8;
-    x3 = x4;
-    y3 = y4;
-  }
+  return out;
 }
 
 // --- obb --------------------------------------------------------------------------------------------------------
