@@ -2,7 +2,7 @@
  * The optimized-model cache: ONNX Runtime's graph optimisation is most of a model's load time, so the first load
  * writes the optimised graph to `<cacheDir>/<name>-<key>.onnx` and later loads read it with optimisation off.
  * The key covers everything the optimised graph depends on: the model file (path, size, mtime), the ORT library
- * file, the optimisation level and this CPU (ORT's 'all' level bakes in CPU-specific layouts). CPU sessions only:
+ * file, the optimisation level, extra session config entries and this CPU (ORT's 'all' level bakes in CPU-specific layouts). CPU sessions only:
  * a GPU provider optimises differently. A cache entry that fails to load is removed and rebuilt.
  */
 import { createHash } from 'node:crypto';
@@ -19,8 +19,9 @@ function fileStamp(path: string): string {
   return `${path}:${s.size}:${s.mtimeMs}`;
 }
 
-export function cacheKey(modelPath: string, ortLibrary: string, graphOptimization: number): string {
-  const parts = [fileStamp(modelPath), fileStamp(ortLibrary), String(graphOptimization), process.arch, cpus()[0]?.model ?? ''];
+export function cacheKey(modelPath: string, ortLibrary: string, graphOptimization: number, ortConfig: Record<string, string> = {}): string {
+  const config = JSON.stringify(Object.entries(ortConfig).sort());
+  const parts = [fileStamp(modelPath), fileStamp(ortLibrary), String(graphOptimization), config, process.arch, cpus()[0]?.model ?? ''];
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 }
 
@@ -31,7 +32,7 @@ export async function loadOptimized(load: Load, path: string, o: ResolvedLoadOpt
   let cached: string;
   try {
     mkdirSync(o.cacheDir, { recursive: true });
-    cached = join(o.cacheDir, `${basename(path).replace(/\.onnx$/i, '')}-${cacheKey(path, o.ortLibrary, o.graphOptimization)}.onnx`);
+    cached = join(o.cacheDir, `${basename(path).replace(/\.onnx$/i, '')}-${cacheKey(path, o.ortLibrary, o.graphOptimization, o.ortConfig)}.onnx`);
   } catch {
     return load(path, o); // an unusable cache directory never stops a load
   }

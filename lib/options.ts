@@ -71,6 +71,11 @@ export interface LoadOptions {
    * ONNX Runtime's optimised graph there, later loads skip the optimisation (several times faster). CPU only.
    */
   cacheDir?: string;
+  /**
+   * Extra ONNX Runtime session config entries (AddConfigEntry), e.g. { 'session.intra_op.spin_duration_us': '200' }.
+   * Keys and values are strings; ORT ignores keys it does not know.
+   */
+  ortConfig?: Record<string, string>;
   /** Where model names and HUB ids are looked up (default $YOLO_NATIVE_MODELS_DIR, then ./models). */
   modelsDir?: string;
   /** When the model is not found locally, fetch `<baseUrl>/<name>.onnx` into modelsDir (default false). */
@@ -87,6 +92,7 @@ export interface ResolvedLoadOptions {
   graphOptimization: number;
   optimizedModelPath?: string;
   cacheDir?: string;
+  ortConfig?: Record<string, string>;
   modelsDir?: string;
   download?: { baseUrl?: string; sha256?: string; maxBytes?: number; timeoutMs?: number };
 }
@@ -165,7 +171,7 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   return r;
 }
 
-const LOAD_KEYS = ['threads', 'parallelRuns', 'ortLibrary', 'providers', 'deviceId', 'spinning', 'graphOptimization', 'optimizedModelPath', 'cacheDir', 'modelsDir', 'download'] as const;
+const LOAD_KEYS = ['threads', 'parallelRuns', 'ortLibrary', 'providers', 'deviceId', 'spinning', 'graphOptimization', 'optimizedModelPath', 'cacheDir', 'ortConfig', 'modelsDir', 'download'] as const;
 const GRAPH_LEVELS = { disabled: 0, basic: 1, extended: 2, all: 99 } as const;
 const PROVIDERS: readonly Provider[] = ['cpu', 'cuda', 'tensorrt'];
 
@@ -196,6 +202,13 @@ export function resolveLoadOptions(input: unknown): ResolvedLoadOptions {
   }
   if (o.optimizedModelPath !== undefined) r.optimizedModelPath = checkString('optimizedModelPath', o.optimizedModelPath);
   if (o.modelsDir !== undefined) r.modelsDir = checkString('modelsDir', o.modelsDir);
+  if (o.ortConfig !== undefined) {
+    const entries = checkObject('ortConfig', o.ortConfig);
+    for (const [k, v] of Object.entries(entries)) {
+      if (!/^[\w.-]{1,128}$/.test(k) || typeof v !== 'string' || v.length > 4096) fail(`ortConfig['${k}']`, 'a string value under a key of [A-Za-z0-9_.-]', v);
+    }
+    r.ortConfig = { ...(entries as Record<string, string>) };
+  }
   if (o.cacheDir !== undefined) r.cacheDir = checkString('cacheDir', o.cacheDir);
   else if (process.env.YOLO_NATIVE_CACHE_DIR) r.cacheDir = process.env.YOLO_NATIVE_CACHE_DIR;
   if (o.download !== undefined && o.download !== false) {

@@ -473,6 +473,15 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   config.graph_optimization = IntOr(o, "graphOptimization", 99);
   config.optimized_model_path = StringOr(o, "optimizedModelPath", "");
   config.device_id = IntOr(o, "deviceId", 0);
+  Napi::Value entries = o.Get("ortConfig");
+  if (entries.IsObject()) {
+    Napi::Object map = entries.As<Napi::Object>();
+    Napi::Array keys = map.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      const std::string key = keys.Get(i).ToString().Utf8Value();
+      config.config_entries.emplace_back(key, map.Get(key).ToString().Utf8Value());
+    }
+  }
   Napi::Value providers = o.Get("providers");
   if (providers.IsArray()) {
     Napi::Array list = providers.As<Napi::Array>();

@@ -91,6 +91,7 @@ ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
     options.SetExecutionMode(ORT_SEQUENTIAL);
     options.SetGraphOptimizationLevel(static_cast<GraphOptimizationLevel>(config.graph_optimization));
     options.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
+    for (const auto& [key, value] : config.config_entries) options.AddConfigEntry(key.c_str(), value.c_str());
     if (!config.optimized_model_path.empty()) options.SetOptimizedModelFilePath(config.optimized_model_path.c_str());
     AppendProviders(options, config);
     try {

@@ -21,6 +21,7 @@ struct SessionConfig {
   int graph_optimization = 99;  // ORT GraphOptimizationLevel
   std::string optimized_model_path;  // non-empty: ORT writes the optimized graph there (load-time cache)
   std::vector<std::string> providers;  // "cpu", "cuda", "tensorrt"
+  std::vector<std::pair<std::string, std::string>> config_entries;  // extra ORT session config entries (ortConfig)
   int device_id = 0;
 };
 

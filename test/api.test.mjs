@@ -80,6 +80,15 @@ test('out-of-range and mistyped options name the argument, the range and the val
   await rejectsWith(model.predict(bus, 'fast'), ErrorCodes.INVALID_ARGUMENT, /options must be an object/);
   await rejectsWith(loadModel(DETECT, { threads: -1 }), ErrorCodes.INVALID_ARGUMENT, /threads/);
   await rejectsWith(loadModel(DETECT, { providers: ['gpu'] }), ErrorCodes.INVALID_ARGUMENT, /providers/);
+  await rejectsWith(loadModel(DETECT, { ortConfig: { 'bad key!': '1' } }), ErrorCodes.INVALID_ARGUMENT, /ortConfig\['bad key!'\]/);
+  await rejectsWith(loadModel(DETECT, { ortConfig: { 'session.intra_op.spin_duration_us': 200 } }), ErrorCodes.INVALID_ARGUMENT, /a string value.*received 200/);
+  await rejectsWith(loadModel(DETECT, { cacheDir: '' }), ErrorCodes.INVALID_ARGUMENT, /cacheDir must be a non-empty string/);
+});
+
+test('ORT session config entries reach the session and change nothing in the results', async () => {
+  const tuned = await loadModel(DETECT, { threads: 2, ortConfig: { 'session.intra_op.spin_duration_us': '100', 'session.force_spinning_stop': '1' } });
+  assert.deepEqual(withoutSpeed(await tuned.predict(bus)), withoutSpeed(await model.predict(bus)));
+  await tuned.dispose();
 });
 
 test('numeric strings are accepted (form fields arrive as text)', async () => {
