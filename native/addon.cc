@@ -97,6 +97,7 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.simd = BoolOr(o, "simd", true);
   p.rect = BoolOr(o, "rect", true);
   p.fast_decode = BoolOr(o, "fastDecode", false);
+  p.batch = IntOr(o, "batch", 1);
   p.vid_stride = IntOr(o, "vidStride", 1);
   p.max_frames = static_cast<int64_t>(NumberOr(o, "maxFrames", 0));
   return p;
@@ -200,11 +201,20 @@ class PredictWorker : public PromiseWorker {
 
   void Execute() override {
     Guard([&] {
+      // Consecutive images are predicted together (a batch of up to options.batch on dynamic-batch models); a video
+      // (told apart from an image by content, or a path's extension: native/video.cc) gives one result per
+      // processed frame, decoded and predicted one frame at a time.
+      std::vector<EncodedImage> images;
+      std::vector<std::vector<uint8_t>> file_bytes;  // inputs given as paths, read here on the worker thread
+      auto flush = [&] {
+        for (auto& r : PredictEncoded(*session_, images, options_)) results_.push_back(std::move(r));
+        images.clear();
+        file_bytes.clear();
+      };
       for (const auto& input : inputs_) {
-        // A video (told apart from an image by content, or a path's extension: native/video.cc) gives one
-        // result per processed frame, decoded and predicted one frame at a time.
         const bool is_video = !input.path.empty() ? PathIsVideo(input.path) : LooksLikeVideo(input.data, input.size);
         if (is_video) {
+          flush();
           std::unique_ptr<VideoReader> reader =
               !input.path.empty()
                   ? VideoReader::OpenFile(input.path, input.label, options_.vid_stride, options_.max_frames, options_.max_pixels)
@@ -214,12 +224,14 @@ class PredictWorker : public PromiseWorker {
           continue;
         }
         if (!input.path.empty()) {
-          std::vector<uint8_t> bytes = ReadFileBytes(input.path);
-          results_.push_back(PredictEncoded(*session_, bytes.data(), bytes.size(), options_, input.label.c_str()));
+          file_bytes.push_back(ReadFileBytes(input.path));  // moving the outer vector keeps each buffer in place
+          images.push_back({file_bytes.back().data(), file_bytes.back().size(), input.label.c_str()});
         } else {
-          results_.push_back(PredictEncoded(*session_, input.data, input.size, options_, input.label.c_str()));
+          images.push_back({input.data, input.size, input.label.c_str()});
         }
+        if (images.size() >= static_cast<size_t>(std::max(1, options_.batch))) flush();
       }
+      flush();
     });
   }
   void OnOK() override {

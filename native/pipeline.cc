@@ -1,7 +1,9 @@
 #include "pipeline.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "decoders.h"
 #include "errors.h"
@@ -32,61 +34,85 @@ InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect) {
 
 namespace {
 
-// `bgr` may be smaller than the original image (fastDecode); orig_h x orig_w is the size results are mapped to.
-ImageResult RunPipeline(ModelSession& session, const cv::Mat& bgr, int orig_h, int orig_w, const PredictOptions& options,
-                        Clock::time_point t0) {
-  const ModelInfo& info = session.info();
-  ImageResult result;
-  result.orig_h = orig_h;
-  result.orig_w = orig_w;
-  const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
-
+// One image on its way through the network: its pixels (possibly smaller than the original: fastDecode), where
+// its result goes, and the geometry that maps its input tensor back to the original image.
+struct Staged {
+  const cv::Mat* bgr = nullptr;
+  ImageResult* result = nullptr;
   LetterboxGeometry geometry;
-  std::vector<float> tensor;
-  if (info.task == Task::kClassify) {
-    geometry.orig_h = orig_h; geometry.orig_w = orig_w;
-    geometry.in_h = geometry.new_h = plan.target_h;
-    geometry.in_w = geometry.new_w = plan.target_w;
-    tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
-    ClassifyToTensor(bgr, geometry.in_h, geometry.in_w, tensor.data());
-  } else {
-    geometry = PlanLetterbox(orig_h, orig_w, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
-    tensor = session.buffers().Acquire(3 * static_cast<size_t>(geometry.in_h) * geometry.in_w);
-    LetterboxToTensor(bgr, geometry, tensor.data(), options.simd);
-  }
-  result.input_h = geometry.in_h;
-  result.input_w = geometry.in_w;
-  const auto t1 = Clock::now();
+};
 
+Staged Stage(const ModelInfo& info, const PredictOptions& options, const cv::Mat& bgr, int orig_h, int orig_w, double decode_ms,
+             ImageResult* result) {
+  Staged s;
+  s.bgr = &bgr;
+  s.result = result;
+  result->orig_h = orig_h;
+  result->orig_w = orig_w;
+  result->t_pre = decode_ms;
+  const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
+  if (info.task == Task::kClassify) {
+    s.geometry.orig_h = orig_h;
+    s.geometry.orig_w = orig_w;
+    s.geometry.in_h = s.geometry.new_h = plan.target_h;
+    s.geometry.in_w = s.geometry.new_w = plan.target_w;
+  } else {
+    s.geometry = PlanLetterbox(orig_h, orig_w, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
+  }
+  result->input_h = s.geometry.in_h;
+  result->input_w = s.geometry.in_w;
+  return s;
+}
+
+// Runs images of one input size as one [n, 3, h, w] batch (n = 1: the plain path): preprocess each into its slice,
+// one Run, then each image's decoder on its batch index. Speeds are per image: its own decode, preprocess and
+// post-process, and an equal share of the batch's inference, as Ultralytics reports batched speed.
+void RunStaged(ModelSession& session, const Staged* group, size_t n, const PredictOptions& options) {
+  const ModelInfo& info = session.info();
+  const int in_h = group[0].geometry.in_h, in_w = group[0].geometry.in_w;
+  const size_t plane = 3 * static_cast<size_t>(in_h) * in_w;
+  std::vector<float> tensor = session.buffers().Acquire(plane * n);
   std::vector<Ort::Value> outputs;
+  Clock::time_point t1, t2;
   try {
-    outputs = session.Run(tensor.data(), {1, 3, geometry.in_h, geometry.in_w});
+    for (size_t i = 0; i < n; ++i) {
+      const auto t0 = Clock::now();
+      float* slice = tensor.data() + i * plane;
+      if (info.task == Task::kClassify) ClassifyToTensor(*group[i].bgr, in_h, in_w, slice);
+      else LetterboxToTensor(*group[i].bgr, group[i].geometry, slice, options.simd);
+      group[i].result->t_pre += Ms(t0, Clock::now());
+    }
+    t1 = Clock::now();
+    outputs = session.Run(tensor.data(), {static_cast<int64_t>(n), 3, in_h, in_w});
+    t2 = Clock::now();
   } catch (...) {
     session.buffers().Release(std::move(tensor));
     throw;
   }
   session.buffers().Release(std::move(tensor));
-  const auto t2 = Clock::now();
-
-  DecodeContext ctx{info, options, geometry, outputs, 0};
-  switch (info.task) {
-    case Task::kDetect: DecodeDetect(ctx, result); break;
-    case Task::kSegment: DecodeSegment(ctx, result); break;
-    case Task::kPose: DecodePose(ctx, result); break;
-    case Task::kObb: DecodeObb(ctx, result); break;
-    case Task::kClassify: DecodeClassify(ctx, result); break;
+  for (size_t i = 0; i < n; ++i) {
+    const auto t3 = Clock::now();
+    ImageResult& result = *group[i].result;
+    DecodeContext ctx{info, options, group[i].geometry, outputs, static_cast<int>(i)};
+    switch (info.task) {
+      case Task::kDetect: DecodeDetect(ctx, result); break;
+      case Task::kSegment: DecodeSegment(ctx, result); break;
+      case Task::kPose: DecodePose(ctx, result); break;
+      case Task::kObb: DecodeObb(ctx, result); break;
+      case Task::kClassify: DecodeClassify(ctx, result); break;
+    }
+    result.t_inf = Ms(t1, t2) / static_cast<double>(n);
+    result.t_post = Ms(t3, Clock::now());
   }
-  const auto t3 = Clock::now();
-  result.t_pre = Ms(t0, t1);
-  result.t_inf = Ms(t1, t2);
-  result.t_post = Ms(t2, t3);
-  return result;
 }
 
 }  // namespace
 
 ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options) {
-  return RunPipeline(session, bgr, bgr.rows, bgr.cols, options, Clock::now());
+  ImageResult result;
+  const Staged staged = Stage(session.info(), options, bgr, bgr.rows, bgr.cols, 0, &result);
+  RunStaged(session, &staged, 1, options);
+  return result;
 }
 
 ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& options) {
@@ -104,11 +130,39 @@ ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& option
   };
 }
 
-ImageResult PredictEncoded(ModelSession& session, const uint8_t* data, size_t size, const PredictOptions& options, const char* what) {
-  const auto t0 = Clock::now();
-  const DecodedImage image = DecodeForInference(data, size, options.max_pixels, what,
-                                                options.fast_decode ? ResizeTargetFor(session.info(), options) : ResizeTarget());
-  return RunPipeline(session, image.bgr, image.orig_h, image.orig_w, options, t0);
+std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector<EncodedImage>& images, const PredictOptions& options) {
+  const ModelInfo& info = session.info();
+  // Batching needs a dynamic batch axis; a static [1, 3, h, w] model runs one image at a time.
+  const size_t window = info.dynamic_batch ? static_cast<size_t>(std::max(1, options.batch)) : 1;
+  const ResizeTarget target = options.fast_decode ? ResizeTargetFor(info, options) : ResizeTarget();
+  std::vector<ImageResult> results(images.size());
+  std::vector<DecodedImage> decoded;
+  std::vector<Staged> staged, group;
+  for (size_t begin = 0; begin < images.size(); begin += window) {
+    // Decode a window of images (bounded memory), then run those of equal input size together, in input order.
+    const size_t end = std::min(images.size(), begin + window);
+    decoded.assign(end - begin, DecodedImage());
+    staged.clear();
+    for (size_t i = begin; i < end; ++i) {
+      const auto t0 = Clock::now();
+      const EncodedImage& in = images[i];
+      decoded[i - begin] = DecodeForInference(in.data, in.size, options.max_pixels, in.what, target);
+      const DecodedImage& d = decoded[i - begin];
+      staged.push_back(Stage(info, options, d.bgr, d.orig_h, d.orig_w, Ms(t0, Clock::now()), &results[i]));
+    }
+    std::vector<bool> done(staged.size(), false);
+    for (size_t i = 0; i < staged.size(); ++i) {
+      if (done[i]) continue;
+      group.clear();
+      for (size_t j = i; j < staged.size(); ++j) {
+        if (!done[j] && staged[j].geometry.in_h == staged[i].geometry.in_h && staged[j].geometry.in_w == staged[i].geometry.in_w) {
+          group.push_back(staged[j]);
+          done[j] = true;
+        }
+      }
+      RunStaged(session, group.data(), group.size(), options);
+    }
+  }
+  return results;
 }
-
 }  // namespace yolo

@@ -1,8 +1,10 @@
-// The whole path for one image: decode -> preprocess -> run -> task decoder, timed per stage. Runs on a worker
+// The whole path for images: decode -> preprocess -> run (batched where the model allows) -> task decoder, timed
+// per stage. Runs on a worker
 // thread (never the JS thread).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -23,7 +25,18 @@ InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect);
 // The size an image is resized to before inference, for the fastDecode JPEG reduction (image.h).
 ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& options);
 
+// One decoded frame (video) end to end.
 ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options);
-ImageResult PredictEncoded(ModelSession& session, const uint8_t* data, size_t size, const PredictOptions& options, const char* what);
+
+// One encoded image: bytes the caller keeps alive, and how errors name it ("input buffer #2").
+struct EncodedImage {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  const char* what = "";
+};
+
+// Encoded images end to end, one result each, in order. On a dynamic-batch model, up to options.batch consecutive
+// images of equal input size run as one batch.
+std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector<EncodedImage>& images, const PredictOptions& options);
 
 }  // namespace yolo

@@ -37,6 +37,7 @@ struct PredictOptions {
   bool rect = true;              // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square
   bool simd = true;              // false selects the scalar reference kernels (tests compare both)
   bool fast_decode = false;      // JPEG: decode at a reduced DCT scale when much larger than the input (image.h)
+  int batch = 1;                 // images per inference on dynamic-batch models (Ultralytics' batch)
   int vid_stride = 1;
   int64_t max_frames = 0;        // 0 = all
 };
