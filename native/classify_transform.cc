@@ -79,7 +79,7 @@ AxisTaps BilinearTaps(int in_size, int64_t out_size, int64_t first, int count) {
 HorizontalTaps ForRowKernels(const AxisTaps& t) {
   HorizontalTaps h;
   h.n = static_cast<int>(t.start.size());
-  const int widest = *std::max_element(t.count.begin(), t.count.end());
+  const int widest = std::max(1, *std::max_element(t.count.begin(), t.count.end()));
   h.span = (widest + HorizontalTaps::kTapGroup - 1) / HorizontalTaps::kTapGroup * HorizontalTaps::kTapGroup;
   h.start = t.start;
   h.count = t.count;

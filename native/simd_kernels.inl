@@ -152,51 +152,67 @@ void BgrToUnitRgb(const uint8_t* bgr, int n, float* r, float* g, float* b) {
 
 // Pillow clip8 of four int32 sum vectors into one u8 vector: the arithmetic shift, then the saturating packs
 // (int32 -> int16 -> u8) clamp to 0..255 exactly as clip8 does.
-inline v_uint8 Clip8(const v_int32& a, const v_int32& b, const v_int32& c, const v_int32& d) {
+template <typename VInt32>
+inline auto Clip8(const VInt32& a, const VInt32& b, const VInt32& c, const VInt32& d) {
   constexpr int kBits = kResamplePrecisionBits;
   return v_pack_u(v_pack(v_shr<kBits>(a), v_shr<kBits>(b)), v_pack(v_shr<kBits>(c), v_shr<kBits>(d)));
 }
 
-// The source row is first widened to 4 bytes per pixel (B, G, R, 0) in scratch, so that one v_int32 holds the
-// three channels of kGroup consecutive taps (one per 128 bits) and every kGroup taps are a load, a multiply and an
-// add on the weight4 slots; 256-bit paths then fold the two taps' halves, two outputs at a time (v_recombine).
-// Every output runs the same number of steps (span / kGroup: the zero slots past its count add nothing), a
-// compile-time count for the usual spans.
-constexpr int kTapGroup = v_int32::nlanes / 4;  // taps per vector
-static_assert(kTapGroup == 1 || kTapGroup == 2, "128- or 256-bit vectors only");
-static_assert(HorizontalTaps::kTapGroup % kTapGroup == 0, "weight4 is not padded for this vector width");
+// The horizontal pass widens the source row to 4 bytes per pixel (B, G, R, 0) in scratch, so that one int32 vector
+// holds the three channels of kTapsPerVector consecutive taps (one per 128 bits) and every kTapsPerVector taps are
+// a load, a multiply and an add on the weight4 slots; 256-bit vectors then fold the two taps' halves, two outputs
+// at a time (v_recombine). Every output runs the same number of steps (span / kTapsPerVector: the zero slots past
+// its count add nothing), a compile-time count for the usual spans. HorizontalTaps pads for at most two taps per
+// vector, so this pass stays at 256 bits even where the build has wider vectors.
+#if CV_SIMD256
+using TapInt32 = v_int32x8;
+using TapBytes = v_uint8x32;
+inline TapInt32 TapLoad(const int32_t* p) { return v256_load(p); }
+inline TapInt32 TapPixels(const uint8_t* p) { return v_reinterpret_as_s32(v256_load_expand_q(p)); }
+inline TapInt32 TapSplat(int32_t v) { return v256_setall_s32(v); }
+inline TapBytes TapZeroBytes() { return v256_setzero_u8(); }
+#else
+using TapInt32 = v_int32x4;
+using TapBytes = v_uint8x16;
+inline TapInt32 TapLoad(const int32_t* p) { return v_load(p); }
+inline TapInt32 TapPixels(const uint8_t* p) { return v_reinterpret_as_s32(v_load_expand_q(p)); }
+inline TapInt32 TapSplat(int32_t v) { return v_setall_s32(v); }
+inline TapBytes TapZeroBytes() { return v_setzero_u8(); }
+#endif
+constexpr int kTapsPerVector = TapInt32::nlanes / 4;
+static_assert(HorizontalTaps::kTapGroup % kTapsPerVector == 0, "weight4 is not padded for this vector width");
 
 template <int kSteps>  // 0: `steps` at run time
-inline v_int32 TapSum(const uint8_t* px, const int32_t* w, int steps) {
-  constexpr int kStride = 4 * kTapGroup;
+inline TapInt32 TapSum(const uint8_t* px, const int32_t* w, int steps) {
+  constexpr int kStride = 4 * kTapsPerVector;
   const int n = kSteps ? kSteps : steps;
-  v_int32 s0 = v_reinterpret_as_s32(vx_load_expand_q(px)) * vx_load(w), s1 = vx_setzero_s32();
+  TapInt32 s0 = TapPixels(px) * TapLoad(w), s1 = TapSplat(0);
   int x = 1;
   for (; x + 1 < n; x += 2) {  // two chains
-    s1 += v_reinterpret_as_s32(vx_load_expand_q(px + kStride * x)) * vx_load(w + kStride * x);
-    s0 += v_reinterpret_as_s32(vx_load_expand_q(px + kStride * (x + 1))) * vx_load(w + kStride * (x + 1));
+    s1 += TapPixels(px + kStride * x) * TapLoad(w + kStride * x);
+    s0 += TapPixels(px + kStride * (x + 1)) * TapLoad(w + kStride * (x + 1));
   }
-  if (x < n) s1 += v_reinterpret_as_s32(vx_load_expand_q(px + kStride * x)) * vx_load(w + kStride * x);
+  if (x < n) s1 += TapPixels(px + kStride * x) * TapLoad(w + kStride * x);
   return s0 + s1;
 }
 
 template <int kSteps>
 void ResampleHorizontalSteps(const uint8_t* src, const HorizontalTaps& taps, const uint8_t* bgrx, uint8_t* out) {
-  constexpr int kBytes = v_uint8::nlanes;
+  constexpr int kBytes = TapBytes::nlanes;
   constexpr int kOut = kBytes / 4;  // outputs per packed u8 vector
-  const int steps = taps.span / kTapGroup, begin = taps.SourceBegin();
+  const int steps = taps.span / kTapsPerVector, begin = taps.SourceBegin();
   const size_t wstride = static_cast<size_t>(taps.span) * 4;
   const auto sum = [&](int i) {
     return TapSum<kSteps>(bgrx + 4 * static_cast<size_t>(taps.start[i] - begin), &taps.weight4[i * wstride], steps);
   };
-  const v_int32 bias = vx_setall_s32(1 << (kResamplePrecisionBits - 1));
+  const TapInt32 bias = TapSplat(1 << (kResamplePrecisionBits - 1));
   int i = 0;
   for (; i + kOut <= taps.n; i += kOut) {
-    v_int32 t0, t1, t2, t3;
-    if constexpr (kTapGroup == 1) {
+    TapInt32 t0, t1, t2, t3;
+    if constexpr (kTapsPerVector == 1) {
       t0 = sum(i), t1 = sum(i + 1), t2 = sum(i + 2), t3 = sum(i + 3);
     } else {
-      v_int32 lo, hi;
+      TapInt32 lo, hi;
       v_recombine(sum(i), sum(i + 1), lo, hi);
       t0 = lo + hi;
       v_recombine(sum(i + 2), sum(i + 3), lo, hi);
@@ -206,7 +222,7 @@ void ResampleHorizontalSteps(const uint8_t* src, const HorizontalTaps& taps, con
       v_recombine(sum(i + 6), sum(i + 7), lo, hi);
       t3 = lo + hi;
     }
-    const v_uint8 bgr = v_pack_triplets(Clip8(t0 + bias, t1 + bias, t2 + bias, t3 + bias));  // B, G, R, 0 -> B, G, R
+    const TapBytes bgr = v_pack_triplets(Clip8(t0 + bias, t1 + bias, t2 + bias, t3 + bias));  // B, G, R, 0 -> B, G, R
     if (3 * (i + kOut) + kBytes / 4 <= 3 * taps.n) {
       v_store(out + 3 * static_cast<size_t>(i), bgr);  // its last quarter is junk, rewritten by the next outputs
     } else {
@@ -219,12 +235,12 @@ void ResampleHorizontalSteps(const uint8_t* src, const HorizontalTaps& taps, con
 }
 
 void ResampleHorizontalBgr(const uint8_t* src, const HorizontalTaps& taps, uint8_t* scratch, uint8_t* out) {
-  constexpr int kBytes = v_uint8::nlanes;
+  constexpr int kBytes = TapBytes::nlanes;
   const int begin = taps.SourceBegin(), pixels = taps.SourceEnd() - begin;
   const uint8_t* row = src + 3 * static_cast<size_t>(begin);
   int p = 0;
-  for (const v_uint8 zero = vx_setzero_u8(); p + kBytes <= pixels; p += kBytes) {
-    v_uint8 b, g, r;
+  for (const TapBytes zero = TapZeroBytes(); p + kBytes <= pixels; p += kBytes) {
+    TapBytes b, g, r;
     v_load_deinterleave(row + 3 * p, b, g, r);
     v_store_interleave(scratch + 4 * p, b, g, r, zero);
   }
@@ -235,7 +251,7 @@ void ResampleHorizontalBgr(const uint8_t* src, const HorizontalTaps& taps, uint8
     scratch[4 * p + 3] = 0;
   }
   std::memset(scratch + 4 * static_cast<size_t>(pixels), 0, taps.ScratchBytes() - 4 * static_cast<size_t>(pixels));
-  switch (taps.span / kTapGroup) {
+  switch (taps.span / kTapsPerVector) {
     case 1: return ResampleHorizontalSteps<1>(src, taps, scratch, out);
     case 2: return ResampleHorizontalSteps<2>(src, taps, scratch, out);
     case 3: return ResampleHorizontalSteps<3>(src, taps, scratch, out);
