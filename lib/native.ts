@@ -45,7 +45,7 @@ export interface NativeModel {
 export interface NativeBinding {
   load(path: string, options: object): Promise<NativeModel>;
   letterboxTensor(image: Uint8Array, imgsz: number, autoPad: boolean, stride?: number, simd?: boolean): { data: Float32Array; shape: number[] };
-  classifyTensor(image: Uint8Array, height: number, width?: number): { data: Float32Array; shape: number[] };
+  classifyTensor(image: Uint8Array, height: number, width?: number, simd?: boolean): { data: Float32Array; shape: number[] };
   nms(boxes: Float32Array, iou: number, rotated: boolean, simd: boolean): number[];
   runtimeInfo(): { ortLibrary: string; ortVersion: string; simd: string; ortApiVersion: number };
   /** Whether the input is a video (bytes: magic numbers; a path: its content, then its extension). */

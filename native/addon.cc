@@ -544,13 +544,15 @@ Napi::Value LetterboxTensor(const Napi::CallbackInfo& info) {
       [&](const cv::Mat& bgr, float* dst) { LetterboxToTensor(bgr, g, dst, simd); });
 }
 
-// Test hook: the classify tensor (Pillow resize + centre crop) for an encoded image at height x width.
+// Test hook: the classify tensor (Pillow resize + centre crop) for an encoded image at height x width, with the
+// SIMD kernels or the scalar references.
 Napi::Value ClassifyTensor(const Napi::CallbackInfo& info) {
   const int height = info[1].As<Napi::Number>().Int32Value();
-  const int width = info.Length() > 2 ? info[2].As<Napi::Number>().Int32Value() : height;
+  const int width = info.Length() > 2 && !info[2].IsUndefined() ? info[2].As<Napi::Number>().Int32Value() : height;
+  const bool simd = info.Length() > 3 ? info[3].As<Napi::Boolean>().Value() : true;
   return DecodedTensorHook(
       info, [&](const cv::Mat&) { return std::pair<int, int>(height, width); },
-      [&](const cv::Mat& bgr, float* dst) { ClassifyToTensor(bgr, height, width, dst); });
+      [&](const cv::Mat& bgr, float* dst) { ClassifyToTensor(bgr, height, width, dst, simd); });
 }
 
 // Test hook: NMS over sorted boxes (n x 4 xyxy, or n x 5 xywhr when rotated), scalar or SIMD.

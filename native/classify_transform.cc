@@ -4,7 +4,8 @@
 // antialiases), with 22-bit fixed-point weights, the horizontal pass first into an 8-bit image, then the vertical
 // pass. cv::resize computes something else, so this reproduces Pillow's Resample.c bit for bit
 // (docs/ultralytics-parity.md §7), computing only the pixels that survive the centre crop: every output pixel
-// depends only on its own taps, so skipping the cropped-away ones changes nothing.
+// depends only on its own taps, so skipping the cropped-away ones changes nothing. The two passes and the float
+// conversion are SIMD kernels (simd.h) over exact integer sums: PredictOptions.simd on and off give the same bytes.
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -15,18 +16,10 @@
 
 #include "errors.h"
 #include "image.h"
+#include "simd.h"
 
 namespace yolo {
 namespace {
-
-constexpr int kPrecisionBits = 32 - 8 - 2;            // Pillow PRECISION_BITS: 8 result bits + 2 of headroom
-constexpr int32_t kRoundingBias = 1 << (kPrecisionBits - 1);
-
-// Pillow clip8 (a table over -640..639, which a bilinear sum never leaves): the integer part, clamped to 0..255.
-inline uint8_t Clip8(int32_t acc) {
-  const int32_t v = acc >> kPrecisionBits;
-  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-}
 
 inline double Triangle(double x) {  // Pillow bilinear_filter
   if (x < 0.0) x = -x;
@@ -73,7 +66,7 @@ AxisTaps BilinearTaps(int in_size, int64_t out_size, int64_t first, int count) {
     int32_t* out = &t.weight[static_cast<size_t>(i) * t.ksize];
     for (int x = 0; x < xmax; ++x) {
       const double w = ww != 0.0 ? k[x] / ww : k[x];
-      out[x] = static_cast<int32_t>(w < 0 ? -0.5 + w * (1 << kPrecisionBits) : 0.5 + w * (1 << kPrecisionBits));
+      out[x] = static_cast<int32_t>(w < 0 ? -0.5 + w * (1 << kResamplePrecisionBits) : 0.5 + w * (1 << kResamplePrecisionBits));
     }
     t.start[i] = xmin;
     t.count[i] = xmax;
@@ -81,50 +74,23 @@ AxisTaps BilinearTaps(int in_size, int64_t out_size, int64_t first, int count) {
   return t;
 }
 
-// Pillow ImagingResampleHorizontal_8bpc for one row of 3 interleaved channels: one output pixel per tap set.
-void ResampleRowHorizontal(const uint8_t* src, const AxisTaps& t, uint8_t* dst) {
-  const int n = static_cast<int>(t.start.size());
-  for (int i = 0; i < n; ++i) {
-    const uint8_t* p = src + 3 * static_cast<size_t>(t.start[i]);
-    const int32_t* k = &t.weight[static_cast<size_t>(i) * t.ksize];
-    int32_t s0 = kRoundingBias, s1 = kRoundingBias, s2 = kRoundingBias;
+// The horizontal taps in the layout of the row kernels (simd.h): each weight repeated for B, G, R (0 for the fourth
+// lane), zero slots up to span.
+HorizontalTaps ForRowKernels(const AxisTaps& t) {
+  HorizontalTaps h;
+  h.n = static_cast<int>(t.start.size());
+  const int widest = std::max(1, *std::max_element(t.count.begin(), t.count.end()));
+  h.span = (widest + HorizontalTaps::kTapGroup - 1) / HorizontalTaps::kTapGroup * HorizontalTaps::kTapGroup;
+  h.start = t.start;
+  h.count = t.count;
+  h.weight4.assign(static_cast<size_t>(h.n) * h.span * 4, 0);
+  for (int i = 0; i < h.n; ++i) {
     for (int x = 0; x < t.count[i]; ++x) {
-      s0 += p[3 * x] * k[x];
-      s1 += p[3 * x + 1] * k[x];
-      s2 += p[3 * x + 2] * k[x];
+      int32_t* slot = &h.weight4[(static_cast<size_t>(i) * h.span + x) * 4];
+      slot[0] = slot[1] = slot[2] = t.weight[static_cast<size_t>(i) * t.ksize + x];
     }
-    dst[3 * i] = Clip8(s0);
-    dst[3 * i + 1] = Clip8(s1);
-    dst[3 * i + 2] = Clip8(s2);
   }
-}
-
-// Pillow ImagingResampleVertical_8bpc for one output row. Integer sums are exact, so accumulating row by row
-// (vectorisable) gives Pillow's pixel-by-pixel sums.
-void ResampleRowVertical(const uint8_t* const* rows, const int32_t* k, int taps, int bytes, int32_t* acc, uint8_t* dst) {
-  std::fill(acc, acc + bytes, kRoundingBias);
-  for (int y = 0; y < taps; ++y) {
-    const uint8_t* row = rows[y];
-    const int32_t w = k[y];
-    for (int j = 0; j < bytes; ++j) acc[j] += row[j] * w;
-  }
-  for (int j = 0; j < bytes; ++j) dst[j] = Clip8(acc[j]);
-}
-
-// ToTensor: float32 v / 255 (a true division; the table holds the same values).
-struct UnitTable {
-  float v[256];
-  UnitTable() { for (int i = 0; i < 256; ++i) v[i] = static_cast<float>(i) / 255.0f; }
-};
-
-// One cropped BGR row into the R, G, B planes.
-void WriteTensorRow(const uint8_t* bgr, int width, float* r, float* g, float* b) {
-  static const UnitTable unit;
-  for (int x = 0; x < width; ++x) {
-    b[x] = unit.v[bgr[3 * x]];
-    g[x] = unit.v[bgr[3 * x + 1]];
-    r[x] = unit.v[bgr[3 * x + 2]];
-  }
+  return h;
 }
 
 // Rows per parallel stripe: enough work per task that scheduling stays negligible.
@@ -156,11 +122,12 @@ ClassifyGeometry PlanClassify(int orig_h, int orig_w, int height, int width) {
   return g;
 }
 
-void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst) {
+void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst, bool simd) {
   if (bgr.type() != CV_8UC3 || bgr.rows <= 0 || bgr.cols <= 0 || height <= 0 || width <= 0) {
     throw Error(code::kInternal, "classify preprocessing needs a non-empty 8-bit BGR image and a positive size");
   }
   const ClassifyGeometry g = PlanClassify(bgr.rows, bgr.cols, height, width);
+  const SimdKernels& kernels = Kernels(simd);
   const int row_bytes = 3 * width;
   // Pillow skips the pass of an unchanged axis (and torchvision the whole resize when neither changes).
   const bool resize_x = g.resized_w != bgr.cols;
@@ -180,13 +147,15 @@ void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst) {
   std::vector<uint8_t> horizontal;
   std::vector<const uint8_t*> rows(bgr.rows, nullptr);  // row y of the horizontally resampled image
   if (resize_x) {
-    const AxisTaps taps_x = BilinearTaps(bgr.cols, g.resized_w, g.left, width);
+    const HorizontalTaps taps_x = ForRowKernels(BilinearTaps(bgr.cols, g.resized_w, g.left, width));
     horizontal.resize(static_cast<size_t>(src_end - src_begin) * row_bytes);
     cv::parallel_for_(cv::Range(src_begin, src_end), [&](const cv::Range& range) {
+      std::vector<uint8_t> scratch(taps_x.ScratchBytes());
       for (int y = range.start; y < range.end; ++y) {
-        ResampleRowHorizontal(bgr.ptr<uint8_t>(y), taps_x, &horizontal[static_cast<size_t>(y - src_begin) * row_bytes]);
+        kernels.resample_horizontal_bgr(bgr.ptr<uint8_t>(y), taps_x, scratch.data(),
+                                        &horizontal[static_cast<size_t>(y - src_begin) * row_bytes]);
       }
-    }, Stripes(src_end - src_begin, row_bytes * taps_x.ksize));
+    }, Stripes(src_end - src_begin, row_bytes * taps_x.span));
     for (int y = src_begin; y < src_end; ++y) rows[y] = &horizontal[static_cast<size_t>(y - src_begin) * row_bytes];
   } else {
     for (int y = src_begin; y < src_end; ++y) rows[y] = bgr.ptr<uint8_t>(y) + 3 * g.left;
@@ -195,17 +164,17 @@ void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst) {
   // Vertical pass (or the rows as they are), straight into the R, G, B planes.
   const size_t plane = static_cast<size_t>(height) * width;
   cv::parallel_for_(cv::Range(0, height), [&](const cv::Range& range) {
-    std::vector<int32_t> acc(resize_y ? row_bytes : 0);
     std::vector<uint8_t> line(resize_y ? row_bytes : 0);
     for (int i = range.start; i < range.end; ++i) {
       const uint8_t* out = rows[g.top + i];
       if (resize_y) {
-        ResampleRowVertical(&rows[taps_y.start[i]], &taps_y.weight[static_cast<size_t>(i) * taps_y.ksize], taps_y.count[i],
-                            row_bytes, acc.data(), line.data());
+        kernels.resample_vertical(&rows[taps_y.start[i]], &taps_y.weight[static_cast<size_t>(i) * taps_y.ksize],
+                                  taps_y.count[i], row_bytes, line.data());
         out = line.data();
       }
+      // ToTensor: v / 255 in float32, BGR -> RGB planes.
       const size_t offset = static_cast<size_t>(i) * width;
-      WriteTensorRow(out, width, dst + offset, dst + plane + offset, dst + 2 * plane + offset);
+      kernels.bgr_to_unit_rgb(out, width, dst + offset, dst + plane + offset, dst + 2 * plane + offset);
     }
   }, Stripes(height, row_bytes * (resize_y ? taps_y.ksize : 1)));
 }

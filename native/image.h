@@ -56,8 +56,8 @@ struct ClassifyGeometry {
 ClassifyGeometry PlanClassify(int orig_h, int orig_w, int height, int width);
 
 // Pillow's antialiased BILINEAR resize (8-bit fixed point, bit-exact), centre crop, RGB /255 NCHW into dst
-// (3 * height * width floats).
-void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst);
+// (3 * height * width floats). simd = false runs the scalar reference kernels (identical output).
+void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst, bool simd = true);
 
 // Maps a point of the network input back to original-image pixels the way scale_boxes does (rounded padding).
 struct InverseLetterbox {

@@ -75,6 +75,51 @@ void BgrToUnitRgb(const uint8_t* bgr, int n, float* r, float* g, float* b) {
   }
 }
 
+namespace {
+constexpr int32_t kResampleBias = 1 << (kResamplePrecisionBits - 1);
+
+// Pillow clip8 (a table over -640..639, which a BILINEAR sum never leaves): the integer part, clamped to 0..255.
+inline uint8_t Clip8(int32_t sum) {
+  const int32_t v = sum >> kResamplePrecisionBits;
+  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+}  // namespace
+
+void ResampleHorizontalBgrPixel(const uint8_t* src, const HorizontalTaps& taps, int i, uint8_t* out) {
+  const uint8_t* p = src + 3 * static_cast<size_t>(taps.start[i]);
+  const int32_t* k = &taps.weight4[static_cast<size_t>(i) * taps.span * 4];
+  int32_t s0 = kResampleBias, s1 = kResampleBias, s2 = kResampleBias;
+  for (int x = 0; x < taps.count[i]; ++x) {
+    const int32_t w = k[4 * x];
+    s0 += p[3 * x] * w;
+    s1 += p[3 * x + 1] * w;
+    s2 += p[3 * x + 2] * w;
+  }
+  out[3 * i] = Clip8(s0);
+  out[3 * i + 1] = Clip8(s1);
+  out[3 * i + 2] = Clip8(s2);
+}
+
+void ResampleHorizontalBgr(const uint8_t* src, const HorizontalTaps& taps, uint8_t* scratch, uint8_t* out) {
+  for (int i = 0; i < taps.n; ++i) ResampleHorizontalBgrPixel(src, taps, i, out);
+}
+
+// Row by row over chunks of the output (the sums are exact, so this is Pillow's pixel-by-pixel result).
+void ResampleVertical(const uint8_t* const* rows, const int32_t* weight, int taps, int n, uint8_t* out) {
+  constexpr int kChunk = 512;
+  int32_t sum[kChunk];
+  for (int j0 = 0; j0 < n; j0 += kChunk) {
+    const int m = std::min(kChunk, n - j0);
+    std::fill(sum, sum + m, kResampleBias);
+    for (int y = 0; y < taps; ++y) {
+      const uint8_t* row = rows[y] + j0;
+      const int32_t w = weight[y];
+      for (int j = 0; j < m; ++j) sum[j] += row[j] * w;
+    }
+    for (int j = 0; j < m; ++j) out[j0 + j] = Clip8(sum[j]);
+  }
+}
+
 }  // namespace scalar
 }  // namespace yolo
 
@@ -107,6 +152,8 @@ const SimdKernels kScalar = {
     &scalar::BlendRowsPositive,
     &scalar::SuppressByProbiou,
     &scalar::BgrToUnitRgb,
+    &scalar::ResampleHorizontalBgr,
+    &scalar::ResampleVertical,
 };
 
 struct Active {

@@ -20,8 +20,32 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace yolo {
+
+// Pillow's 8-bit resampling (Resample.c, the classify transform): weights in fixed point with this many fraction
+// bits (PRECISION_BITS = 32 - 8 - 2), sums in int32 starting from half a unit, then clip8: (sum >> 22) clamped to
+// 0..255. Integer sums are exact in any order (BILINEAR weights are >= 0 and sum to about 2^22, so 255 * 2^22 fits
+// int32), which is why the SIMD kernels equal the scalar references by construction.
+constexpr int kResamplePrecisionBits = 22;
+
+// The taps of a horizontal resample of interleaved 3-channel pixels, laid out for the row kernels: output i reads
+// source pixels start[i] + x for x < count[i] (Pillow's xmin and xmax), with tap x's weight repeated for the three
+// channels and a 0 for a fourth lane at weight4[((i * span) + x) * 4 + c]. The slots from count[i] up to span hold 0,
+// so a SIMD path may read taps in groups of kTapGroup (AVX2: two pixels of four int32 lanes per vector).
+struct HorizontalTaps {
+  static constexpr int kTapGroup = 2;
+  int n = 0;                     // output pixels
+  int span = 0;                  // weight slots per output: the largest count, rounded up to kTapGroup
+  std::vector<int> start;        // non-decreasing, as is start + count
+  std::vector<int> count;
+  std::vector<int32_t> weight4;  // n * span * 4
+  int SourceBegin() const { return start.front(); }
+  int SourceEnd() const { return start.back() + count.back(); }  // one past the last source pixel read
+  // Scratch the kernels need: 4 bytes per pixel from SourceBegin up to the last output's start + span.
+  size_t ScratchBytes() const { return 4 * static_cast<size_t>(start.back() + span - start.front()); }
+};
 
 struct SimdKernels {
   // flags[j] = 1 for j in [begin, end) where IoU(box i, box j) > threshold, i = (ix1, iy1, ix2, iy2, iarea); flags
@@ -53,6 +77,15 @@ struct SimdKernels {
   // Letterbox tail: one row of interleaved BGR uint8 -> three float planes in RGB order, each value v / 255.f
   // (float32 division, correctly rounded, so equal to a table of i / 255.f), j in [0, n).
   void (*bgr_to_unit_rgb)(const uint8_t* bgr, int n, float* r, float* g, float* b);
+
+  // Pillow ImagingResampleHorizontal_8bpc for one row of interleaved 3-channel pixels: for i in [0, taps.n), c < 3,
+  // out[3i + c] = clip8(2^21 + sum_{x < count[i]} src[3 (start[i] + x) + c] * weight(i, x)) (see kResamplePrecisionBits).
+  // `scratch` holds taps.ScratchBytes() bytes (the SIMD paths widen the pixels to 4 lanes there).
+  void (*resample_horizontal_bgr)(const uint8_t* src, const HorizontalTaps& taps, uint8_t* scratch, uint8_t* out);
+
+  // Pillow ImagingResampleVertical_8bpc for one output row: out[j] = clip8(2^21 + sum_{y < taps} rows[y][j] * weight[y])
+  // for j in [0, n) (bytes, so any channel layout).
+  void (*resample_vertical)(const uint8_t* const* rows, const int32_t* weight, int taps, int n, uint8_t* out);
 };
 
 // The scalar reference kernels (also what the tables point at for kernels that are not vectorised).
@@ -69,6 +102,9 @@ void SuppressByProbiou(const float* x, const float* y, const float* a, const flo
 // Shortcut (exact): t12 >= 100 and arg >= 1 (so t3 >= 0) means bd == 100, whose answer is computed once per call.
 bool ProbiouAtLeast(float t12, float arg, float threshold);
 void BgrToUnitRgb(const uint8_t* bgr, int n, float* r, float* g, float* b);
+void ResampleHorizontalBgr(const uint8_t* src, const HorizontalTaps& taps, uint8_t* scratch, uint8_t* out);
+void ResampleHorizontalBgrPixel(const uint8_t* src, const HorizontalTaps& taps, int i, uint8_t* out);  // output i only
+void ResampleVertical(const uint8_t* const* rows, const int32_t* weight, int taps, int n, uint8_t* out);
 bool ProbiouFarAtLeast(float threshold);  // the answer for bd == 100
 }  // namespace scalar
 

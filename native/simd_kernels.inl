@@ -6,6 +6,8 @@
 #error "define YOLO_SIMD_NS before including simd_kernels.inl"
 #endif
 
+#include <cstring>
+
 #include "simd.h"
 
 namespace yolo {
@@ -148,12 +150,147 @@ void BgrToUnitRgb(const uint8_t* bgr, int n, float* r, float* g, float* b) {
   if (j < n) scalar::BgrToUnitRgb(bgr + 3 * j, n - j, r + j, g + j, b + j);
 }
 
+// Pillow clip8 of four int32 sum vectors into one u8 vector: the arithmetic shift, then the saturating packs
+// (int32 -> int16 -> u8) clamp to 0..255 exactly as clip8 does.
+template <typename VInt32>
+inline auto Clip8(const VInt32& a, const VInt32& b, const VInt32& c, const VInt32& d) {
+  constexpr int kBits = kResamplePrecisionBits;
+  return v_pack_u(v_pack(v_shr<kBits>(a), v_shr<kBits>(b)), v_pack(v_shr<kBits>(c), v_shr<kBits>(d)));
+}
+
+// The horizontal pass widens the source row to 4 bytes per pixel (B, G, R, 0) in scratch, so that one int32 vector
+// holds the three channels of kTapsPerVector consecutive taps (one per 128 bits) and every kTapsPerVector taps are
+// a load, a multiply and an add on the weight4 slots; 256-bit vectors then fold the two taps' halves, two outputs
+// at a time (v_recombine). Every output runs the same number of steps (span / kTapsPerVector: the zero slots past
+// its count add nothing), a compile-time count for the usual spans. HorizontalTaps pads for at most two taps per
+// vector, so this pass stays at 256 bits even where the build has wider vectors.
+#if CV_SIMD256
+using TapInt32 = v_int32x8;
+using TapBytes = v_uint8x32;
+inline TapInt32 TapLoad(const int32_t* p) { return v256_load(p); }
+inline TapInt32 TapPixels(const uint8_t* p) { return v_reinterpret_as_s32(v256_load_expand_q(p)); }
+inline TapInt32 TapSplat(int32_t v) { return v256_setall_s32(v); }
+inline TapBytes TapZeroBytes() { return v256_setzero_u8(); }
+#else
+using TapInt32 = v_int32x4;
+using TapBytes = v_uint8x16;
+inline TapInt32 TapLoad(const int32_t* p) { return v_load(p); }
+inline TapInt32 TapPixels(const uint8_t* p) { return v_reinterpret_as_s32(v_load_expand_q(p)); }
+inline TapInt32 TapSplat(int32_t v) { return v_setall_s32(v); }
+inline TapBytes TapZeroBytes() { return v_setzero_u8(); }
+#endif
+constexpr int kTapsPerVector = TapInt32::nlanes / 4;
+static_assert(HorizontalTaps::kTapGroup % kTapsPerVector == 0, "weight4 is not padded for this vector width");
+
+template <int kSteps>  // 0: `steps` at run time
+inline TapInt32 TapSum(const uint8_t* px, const int32_t* w, int steps) {
+  constexpr int kStride = 4 * kTapsPerVector;
+  const int n = kSteps ? kSteps : steps;
+  TapInt32 s0 = TapPixels(px) * TapLoad(w), s1 = TapSplat(0);
+  int x = 1;
+  for (; x + 1 < n; x += 2) {  // two chains
+    s1 += TapPixels(px + kStride * x) * TapLoad(w + kStride * x);
+    s0 += TapPixels(px + kStride * (x + 1)) * TapLoad(w + kStride * (x + 1));
+  }
+  if (x < n) s1 += TapPixels(px + kStride * x) * TapLoad(w + kStride * x);
+  return s0 + s1;
+}
+
+template <int kSteps>
+void ResampleHorizontalSteps(const uint8_t* src, const HorizontalTaps& taps, const uint8_t* bgrx, uint8_t* out) {
+  constexpr int kBytes = TapBytes::nlanes;
+  constexpr int kOut = kBytes / 4;  // outputs per packed u8 vector
+  const int steps = taps.span / kTapsPerVector, begin = taps.SourceBegin();
+  const size_t wstride = static_cast<size_t>(taps.span) * 4;
+  const auto sum = [&](int i) {
+    return TapSum<kSteps>(bgrx + 4 * static_cast<size_t>(taps.start[i] - begin), &taps.weight4[i * wstride], steps);
+  };
+  const TapInt32 bias = TapSplat(1 << (kResamplePrecisionBits - 1));
+  int i = 0;
+  for (; i + kOut <= taps.n; i += kOut) {
+    TapInt32 t0, t1, t2, t3;
+    if constexpr (kTapsPerVector == 1) {
+      t0 = sum(i), t1 = sum(i + 1), t2 = sum(i + 2), t3 = sum(i + 3);
+    } else {
+      TapInt32 lo, hi;
+      v_recombine(sum(i), sum(i + 1), lo, hi);
+      t0 = lo + hi;
+      v_recombine(sum(i + 2), sum(i + 3), lo, hi);
+      t1 = lo + hi;
+      v_recombine(sum(i + 4), sum(i + 5), lo, hi);
+      t2 = lo + hi;
+      v_recombine(sum(i + 6), sum(i + 7), lo, hi);
+      t3 = lo + hi;
+    }
+    const TapBytes bgr = v_pack_triplets(Clip8(t0 + bias, t1 + bias, t2 + bias, t3 + bias));  // B, G, R, 0 -> B, G, R
+    if (3 * (i + kOut) + kBytes / 4 <= 3 * taps.n) {
+      v_store(out + 3 * static_cast<size_t>(i), bgr);  // its last quarter is junk, rewritten by the next outputs
+    } else {
+      alignas(64) uint8_t packed[kBytes];
+      v_store(packed, bgr);
+      std::memcpy(out + 3 * static_cast<size_t>(i), packed, 3 * kOut);
+    }
+  }
+  for (; i < taps.n; ++i) scalar::ResampleHorizontalBgrPixel(src, taps, i, out);
+}
+
+void ResampleHorizontalBgr(const uint8_t* src, const HorizontalTaps& taps, uint8_t* scratch, uint8_t* out) {
+  constexpr int kBytes = TapBytes::nlanes;
+  const int begin = taps.SourceBegin(), pixels = taps.SourceEnd() - begin;
+  const uint8_t* row = src + 3 * static_cast<size_t>(begin);
+  int p = 0;
+  for (const TapBytes zero = TapZeroBytes(); p + kBytes <= pixels; p += kBytes) {
+    TapBytes b, g, r;
+    v_load_deinterleave(row + 3 * p, b, g, r);
+    v_store_interleave(scratch + 4 * p, b, g, r, zero);
+  }
+  for (; p < pixels; ++p) {
+    scratch[4 * p] = row[3 * p];
+    scratch[4 * p + 1] = row[3 * p + 1];
+    scratch[4 * p + 2] = row[3 * p + 2];
+    scratch[4 * p + 3] = 0;
+  }
+  std::memset(scratch + 4 * static_cast<size_t>(pixels), 0, taps.ScratchBytes() - 4 * static_cast<size_t>(pixels));
+  switch (taps.span / kTapsPerVector) {
+    case 1: return ResampleHorizontalSteps<1>(src, taps, scratch, out);
+    case 2: return ResampleHorizontalSteps<2>(src, taps, scratch, out);
+    case 3: return ResampleHorizontalSteps<3>(src, taps, scratch, out);
+    case 4: return ResampleHorizontalSteps<4>(src, taps, scratch, out);
+    case 5: return ResampleHorizontalSteps<5>(src, taps, scratch, out);
+    case 6: return ResampleHorizontalSteps<6>(src, taps, scratch, out);
+    case 8: return ResampleHorizontalSteps<8>(src, taps, scratch, out);
+    default: return ResampleHorizontalSteps<0>(src, taps, scratch, out);
+  }
+}
+
+// Four vectors of bytes (one u8 vector of output) per pass, the taps' rows streamed in turn.
+void ResampleVertical(const uint8_t* const* rows, const int32_t* weight, int taps, int n, uint8_t* out) {
+  constexpr int kBytes = v_uint8::nlanes;
+  if (n < kBytes) return scalar::ResampleVertical(rows, weight, taps, n, out);
+  const v_int32 bias = vx_setall_s32(1 << (kResamplePrecisionBits - 1));
+  for (int j = 0; j < n; j += kBytes) {
+    if (j + kBytes > n) j = n - kBytes;  // the last block overlaps the previous one (same values rewritten)
+    v_int32 s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+    for (int y = 0; y < taps; ++y) {
+      const uint8_t* p = rows[y] + j;
+      const v_int32 w = vx_setall_s32(weight[y]);
+      s0 += v_reinterpret_as_s32(vx_load_expand_q(p)) * w;
+      s1 += v_reinterpret_as_s32(vx_load_expand_q(p + kLanes)) * w;
+      s2 += v_reinterpret_as_s32(vx_load_expand_q(p + 2 * kLanes)) * w;
+      s3 += v_reinterpret_as_s32(vx_load_expand_q(p + 3 * kLanes)) * w;
+    }
+    v_store(out + j, Clip8(s0, s1, s2, s3));
+  }
+}
+
 const SimdKernels kKernels = {
     &SuppressByIou,
     &MaskDot,
     &BlendRowsPositive,
     &SuppressByProbiou,
     &BgrToUnitRgb,
+    &ResampleHorizontalBgr,
+    &ResampleVertical,
 };
 #endif  // CV_SIMD
 

@@ -1,9 +1,10 @@
 // The SIMD kernels (native/simd_kernels.inl: AVX2 / SSE2 / NEON) must give exactly what the scalar references give:
 // full HUB JSON equality (apart from timings) with simd on and off on the bus/zidane goldens of the segment and
-// detect models, and identical NMS keep lists on random box sets.
+// detect models, identical NMS keep lists on random box sets, and identical letterbox and classify tensors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { loadModel } from '../dist/esm/index.js';
 import { native } from '../dist/cjs/native.js';
@@ -104,4 +105,50 @@ test('letterbox tensor: SIMD conversion == scalar reference, bit for bit', () =>
       assert.ok(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer)), `${name} ${size} rect=${autoPad}: tensors differ`);
     }
   }
+});
+
+test('classify tensor: SIMD Pillow resize == scalar reference, bit for bit', async () => {
+  const sharp = createRequire(import.meta.url)('sharp');
+  const rand = rng(2024);
+  // Lossless test images: noise (every tap sum differs), flat 0 / 255 and a 0/255 checkerboard (the clip8 extremes).
+  const png = (w, h, at) => {
+    const raw = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < raw.length; i++) raw[i] = at(i % 3, Math.floor(i / 3) % w, Math.floor(i / 3 / w));
+    return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+  };
+  const noise = () => Math.floor(rand() * 256);
+  const compare = (bytes, height, width, what) => {
+    const a = native().classifyTensor(bytes, height, width, true);
+    const b = native().classifyTensor(bytes, height, width, false);
+    assert.deepEqual(a.shape, [1, 3, height, width]);
+    assert.ok(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer)), `${what} -> ${height}x${width}: tensors differ`);
+  };
+  let cases = 0;
+  // [w, h, height, width]: downscale (narrow and very wide filters), upscale, one axis only (a non-square size
+  // keeping one side), no resize (crop only), and output rows shorter than / not a multiple of one vector.
+  const shapes = [
+    [1, 1, 4, 4], [3, 5, 7, 7], [5, 3, 2, 2], [7, 10, 24, 24], [53, 37, 16, 16], [37, 53, 16, 16], [200, 5, 16, 16],
+    [5, 200, 16, 16], [61, 90, 32, 32], [43, 32, 11, 11], [20, 30, 12, 20], [20, 30, 30, 9], [29, 41, 17, 23],
+    [24, 24, 24, 24], [100, 300, 100, 100], [640, 480, 480, 480], [333, 250, 250, 250], [1500, 2000, 24, 24],
+    [2000, 1500, 640, 640], [640, 360, 1000, 1000], [97, 131, 640, 640], [1280, 720, 721, 721],
+  ];
+  for (const [w, h, height, width] of shapes) {
+    compare(await png(w, h, noise), height, width, `noise ${w}x${h}`);
+    cases++;
+  }
+  for (const [name, at] of [['black', () => 0], ['white', () => 255], ['checkerboard', (c, x, y) => ((x ^ y) & 1 ? 255 : 0)]]) {
+    const image = await png(301, 217, at);
+    for (const [height, width] of [[224, 224], [640, 640], [33, 33], [217, 100]]) {
+      compare(image, height, width, `${name} 301x217`);
+      cases++;
+    }
+  }
+  for (const name of ['bus.jpg', 'zidane.jpg']) {
+    const bytes = readFileSync(join(DATA, 'images', name));
+    for (const [height, width] of [[224, 224], [320, 320], [640, 640], [720, 720], [810, 810], [1088, 1088], [480, 640], [17, 17]]) {
+      compare(bytes, height, width, name);
+      cases++;
+    }
+  }
+  assert.ok(cases > 40);
 });
