@@ -78,7 +78,7 @@ void RunStaged(ModelSession& session, const Staged* group, size_t n, const Predi
     for (size_t i = 0; i < n; ++i) {
       const auto t0 = Clock::now();
       float* slice = tensor.data() + i * plane;
-      if (info.task == Task::kClassify) ClassifyToTensor(*group[i].bgr, in_h, in_w, slice);
+      if (info.task == Task::kClassify) ClassifyToTensor(*group[i].bgr, in_h, in_w, slice, options.simd);
       else LetterboxToTensor(*group[i].bgr, group[i].geometry, slice, options.simd);
       group[i].result->t_pre += Ms(t0, Clock::now());
     }
