@@ -5,7 +5,9 @@
  */
 import { summarize, summarizeStages } from './stats.mjs';
 
-const BLOCK = 10;
+// Short blocks: this VM's speed drifts within seconds (seen: the same run at 50 and at 70 ms), and short turns expose
+// every contender to the same drift.
+const BLOCK = 3;
 
 export async function measureLatency(contenders, { iterations, warmup }) {
   const names = Object.keys(contenders);

@@ -152,7 +152,10 @@ export function sessionOptions(threads) {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '1' } } }, // the same as yolo-native's default
+    // The same thread behaviour as yolo-native's default: spin during a run, stop when it returns. Without the
+    // stop, the pool threads of whichever session ran last keep spinning into the next contender's call and
+    // inflate its time (each contender has its own session and pool in this one process).
+    extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } },
   };
 }
 
