@@ -26,29 +26,18 @@ export function createMetrics(sample: { inflight: () => number; queued: () => nu
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const inflight = new Gauge({
-    name: 'yolo_native_inflight_requests',
-    help: 'Inference requests being handled now',
-    registers: [registry],
-    collect() {
-      this.set(sample.inflight());
-    },
-  });
-  const queued = new Gauge({
-    name: 'yolo_native_queued_requests',
-    help: 'Inference requests waiting for a free inference slot',
-    registers: [registry],
-    collect() {
-      this.set(sample.queued());
-    },
-  });
-  const resident = new Gauge({
-    name: 'yolo_native_models_resident',
-    help: 'Models loaded (or loading) now',
-    registers: [registry],
-    collect() {
-      this.set(sample.resident());
-    },
-  });
+  // Gauges read at scrape time from the server's own counters.
+  const sampled = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  const inflight = sampled('yolo_native_inflight_requests', 'Inference requests being handled now', sample.inflight);
+  const queued = sampled('yolo_native_queued_requests', 'Inference requests waiting for a free inference slot', sample.queued);
+  const resident = sampled('yolo_native_models_resident', 'Models loaded (or loading) now', sample.resident);
   return { registry, requests, duration, inflight, queued, resident };
 }
