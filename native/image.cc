@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "errors.h"
+#include "jpeg_decode.h"
 #include "simd.h"
 
 namespace yolo {
@@ -128,13 +129,8 @@ cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, 
   }
   cv::Mat image;
   try {
-    // imdecode never writes to the buffer; the const_cast only satisfies the Mat constructor.
-    cv::Mat raw(1, static_cast<int>(std::min<size_t>(size, INT32_MAX)), CV_8UC1, const_cast<uint8_t*>(data));
-    const int flags = reduction == 8 ? cv::IMREAD_REDUCED_COLOR_8
-                      : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
-                      : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
-                                       : cv::IMREAD_COLOR;
-    image = cv::imdecode(raw, flags);
+    // JPEGs go straight from libjpeg into BGR rows (same pixels as imdecode, twice as fast) unless it declines.
+    image = DecodeColor(data, size, reduction, DirectJpegEnabled());
   } catch (const cv::Exception& e) {
     throw Error(code::kDecodeFailed, std::string(what) + " could not be decoded as an image: " + e.what());
   }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Sets up yolo-native on a fresh Debian/Ubuntu machine: system OpenCV (as root or with sudo), npm dependencies
-# (no install-time downloads: onnxruntime-node's CUDA fetch is skipped), the native addon and the TypeScript build.
+# Sets up yolo-native on a fresh Debian/Ubuntu machine: system OpenCV and libjpeg (as root or with sudo), npm
+# dependencies (no install-time downloads: onnxruntime-node's CUDA fetch is skipped), the native addon and the
+# TypeScript build.
 # Idempotent and incremental: a second run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev cmake g++ make; do
+for p in libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev libjpeg-dev cmake g++ make; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 for extra in ${YOLO_NATIVE_EXTRA_APT:-}; do dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra"); done
