@@ -46,6 +46,12 @@ export interface NativeBinding {
   load(path: string, options: object): Promise<NativeModel>;
   letterboxTensor(image: Uint8Array, imgsz: number, autoPad: boolean, stride?: number, simd?: boolean): { data: Float32Array; shape: number[] };
   classifyTensor(image: Uint8Array, height: number, width?: number, simd?: boolean): { data: Float32Array; shape: number[] };
+  /** Test hook: decodes like predict (JPEGs through libjpeg directly unless `opencv`, or it declines) into BGR rows at
+   * 1/reduction scale; `direct` says which path ran, `ms` times the decode alone. */
+  decodeImage(
+    image: Uint8Array,
+    options?: { opencv?: boolean; reduction?: 1 | 2 | 4 | 8 },
+  ): { width: number; height: number; data: Buffer; direct: boolean; ms: number };
   nms(boxes: Float32Array, iou: number, rotated: boolean, simd: boolean): number[];
   runtimeInfo(): { ortLibrary: string; ortVersion: string; simd: string; ortApiVersion: number };
   /** Whether the input is a video (bytes: magic numbers; a path: its content, then its extension). */

@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "image.h"
+#include "jpeg_decode.h"
 #include "model_session.h"
 #include "nms.h"
 #include "ort_runtime.h"
@@ -555,6 +556,44 @@ Napi::Value ClassifyTensor(const Napi::CallbackInfo& info) {
       [&](const cv::Mat& bgr, float* dst) { ClassifyToTensor(bgr, height, width, dst, simd); });
 }
 
+// Test hook: decodeImage(bytes, { opencv, reduction }) -> { width, height, data (BGR rows), direct, ms }: the decode
+// predict uses (YOLO_NATIVE_JPEG included), or cv::imdecode alone (opencv: true), at 1/reduction scale; `direct`
+// says whether libjpeg was called directly and `ms` times the decode alone.
+Napi::Value DecodeImageForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw MakeError(env, code::kInvalidInput, "decodeImage(Uint8Array, options?) expected");
+  }
+  auto bytes = info[0].As<Napi::Uint8Array>();
+  const Napi::Object o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  const bool opencv = BoolOr(o, "opencv", false);
+  const int reduction = IntOr(o, "reduction", 1);
+  if (reduction != 1 && reduction != 2 && reduction != 4 && reduction != 8) {
+    throw MakeError(env, code::kInvalidArgument, "reduction must be 1, 2, 4 or 8; received " + std::to_string(reduction));
+  }
+  if (bytes.ByteLength() == 0) throw MakeError(env, code::kEmptyInput, "input buffer is empty");
+  cv::Mat bgr;
+  bool direct = false;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    bgr = DecodeColor(bytes.Data(), bytes.ByteLength(), reduction, !opencv && DirectJpegEnabled(), &direct);
+  } catch (const cv::Exception& e) {
+    throw MakeError(env, code::kDecodeFailed, std::string("input buffer could not be decoded as an image: ") + e.what());
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (bgr.empty() || bgr.type() != CV_8UC3) throw MakeError(env, code::kDecodeFailed, "input buffer is not a decodable image");
+  const size_t row = static_cast<size_t>(bgr.cols) * 3;
+  Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, row * bgr.rows);
+  for (int y = 0; y < bgr.rows; ++y) std::memcpy(data.Data() + row * y, bgr.ptr<uint8_t>(y), row);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("width", bgr.cols);
+  out.Set("height", bgr.rows);
+  out.Set("data", data);
+  out.Set("direct", direct);
+  out.Set("ms", ms);
+  return out;
+}
+
 // Test hook: NMS over sorted boxes (n x 4 xyxy, or n x 5 xywhr when rotated), scalar or SIMD.
 Napi::Value NmsForTest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -607,6 +646,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("load", Napi::Function::New(env, LoadModel));
   exports.Set("letterboxTensor", Napi::Function::New(env, LetterboxTensor));
   exports.Set("classifyTensor", Napi::Function::New(env, ClassifyTensor));
+  exports.Set("decodeImage", Napi::Function::New(env, DecodeImageForTest));
   exports.Set("nms", Napi::Function::New(env, NmsForTest));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   exports.Set("isVideo", Napi::Function::New(env, IsVideoForTest));
