@@ -31,7 +31,6 @@ bool JpegHasEndMarker(const uint8_t* d, size_t n) {
   return false;
 }
 
-
 }  // namespace
 
 bool SniffImageSize(const uint8_t* d, size_t n, int64_t* w, int64_t* h) {
@@ -80,40 +79,7 @@ bool SniffImageSize(const uint8_t* d, size_t n, int64_t* w, int64_t* h) {
 
 namespace {
 
-cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, int reduction);
-
-}  // namespace
-
-cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what) {
-  return DecodeImageScaled(data, size, max_pixels, what, 1);
-}
-
-DecodedImage DecodeForInference(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, const ResizeTarget& resize_target) {
-  int reduction = 1;
-  int64_t w = 0, h = 0;
-  if (resize_target && IsJpeg(data, size) && SniffImageSize(data, size, &w, &h) && w > 0 && h > 0 && w <= INT32_MAX && h <= INT32_MAX) {
-    // The resize target is symmetric in (h, w) for the square targets used here, so the factor does not depend on
-    // whether EXIF orientation later swaps the axes.
-    const cv::Size need = resize_target(static_cast<int>(h), static_cast<int>(w));
-    for (int k : {8, 4, 2}) {
-      if ((w + k - 1) / k >= need.width && (h + k - 1) / k >= need.height) { reduction = k; break; }
-    }
-  }
-  DecodedImage out;
-  out.bgr = DecodeImageScaled(data, size, max_pixels, what, reduction);
-  out.orig_w = out.bgr.cols;
-  out.orig_h = out.bgr.rows;
-  if (reduction > 1) {
-    // libjpeg's scaled size is ceil(full / k); an EXIF rotation by 90 degrees swaps the axes.
-    const bool swapped = !(out.bgr.cols == (w + reduction - 1) / reduction && out.bgr.rows == (h + reduction - 1) / reduction);
-    out.orig_w = static_cast<int>(swapped ? h : w);
-    out.orig_h = static_cast<int>(swapped ? w : h);
-  }
-  return out;
-}
-
-namespace {
-
+// DecodeImage at 1/reduction scale (1, 2, 4 or 8; reduced scales apply to JPEGs only).
 cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, int reduction) {
   if (size == 0) throw Error(code::kEmptyInput, std::string(what) + " is empty (0 bytes); expected an encoded image (jpg, png, bmp, webp, tiff)");
   int64_t w = 0, h = 0;
@@ -146,6 +112,34 @@ cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, 
 }
 
 }  // namespace
+
+cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what) {
+  return DecodeImageScaled(data, size, max_pixels, what, 1);
+}
+
+DecodedImage DecodeForInference(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, const ResizeTarget& resize_target) {
+  int reduction = 1;
+  int64_t w = 0, h = 0;
+  if (resize_target && IsJpeg(data, size) && SniffImageSize(data, size, &w, &h) && w > 0 && h > 0 && w <= INT32_MAX && h <= INT32_MAX) {
+    // The resize target is symmetric in (h, w) for the square targets used here, so the factor does not depend on
+    // whether EXIF orientation later swaps the axes.
+    const cv::Size need = resize_target(static_cast<int>(h), static_cast<int>(w));
+    for (int k : {8, 4, 2}) {
+      if ((w + k - 1) / k >= need.width && (h + k - 1) / k >= need.height) { reduction = k; break; }
+    }
+  }
+  DecodedImage out;
+  out.bgr = DecodeImageScaled(data, size, max_pixels, what, reduction);
+  out.orig_w = out.bgr.cols;
+  out.orig_h = out.bgr.rows;
+  if (reduction > 1) {
+    // libjpeg's scaled size is ceil(full / k); an EXIF rotation by 90 degrees swaps the axes.
+    const bool swapped = !(out.bgr.cols == (w + reduction - 1) / reduction && out.bgr.rows == (h + reduction - 1) / reduction);
+    out.orig_w = static_cast<int>(swapped ? h : w);
+    out.orig_h = static_cast<int>(swapped ? w : h);
+  }
+  return out;
+}
 
 LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target_w, bool auto_pad, int stride) {
   LetterboxGeometry g;

@@ -1,7 +1,7 @@
 #include "pipeline.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <vector>
 
@@ -106,15 +106,7 @@ void RunStaged(ModelSession& session, const Staged* group, size_t n, const Predi
   }
 }
 
-}  // namespace
-
-ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options) {
-  ImageResult result;
-  const Staged staged = Stage(session.info(), options, bgr, bgr.rows, bgr.cols, 0, &result);
-  RunStaged(session, &staged, 1, options);
-  return result;
-}
-
+// The size an image is resized to before inference, for the fastDecode JPEG reduction (image.h).
 ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& options) {
   const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
   if (info.task == Task::kClassify) {
@@ -128,6 +120,15 @@ ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& option
     const LetterboxGeometry g = PlanLetterbox(h, w, plan.target_h, plan.target_w, plan.auto_pad, stride);
     return cv::Size(g.new_w, g.new_h);
   };
+}
+
+}  // namespace
+
+ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options) {
+  ImageResult result;
+  const Staged staged = Stage(session.info(), options, bgr, bgr.rows, bgr.cols, 0, &result);
+  RunStaged(session, &staged, 1, options);
+  return result;
 }
 
 std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector<EncodedImage>& images, const PredictOptions& options) {
@@ -165,4 +166,5 @@ std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector
   }
   return results;
 }
+
 }  // namespace yolo

@@ -1,6 +1,5 @@
 // The whole path for images: decode -> preprocess -> run (batched where the model allows) -> task decoder, timed
-// per stage. Runs on a worker
-// thread (never the JS thread).
+// per stage. Runs on a worker thread (never the JS thread).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -21,9 +20,6 @@ struct InputPlan {
   bool auto_pad = false;
 };
 InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect);
-
-// The size an image is resized to before inference, for the fastDecode JPEG reduction (image.h).
-ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& options);
 
 // One decoded frame (video) end to end.
 ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options);

@@ -9,14 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../dist/esm/index.js';
 import { DATA, repoRoot } from './helpers/golden.mjs';
-import { DETECT, HUB_ID, KEYS, freePort, hasCommand, makeModelsDir, postForm, run, startCli, startRedis, stopChild, withoutSpeed } from './helpers/server.mjs';
+import { DETECT, HUB_ID, KEYS, freePort, grayPng, hasCommand, makeModelsDir, postForm, run, startCli, startRedis, stopChild, withoutSpeed } from './helpers/server.mjs';
 
 const require = createRequire(import.meta.url);
-const { grayPng } = require('../dist/cjs/server/server.js');
 const { Redis } = require('ioredis');
 
 const bus = readFileSync(join(DATA, 'images', 'bus.jpg'));
-const tiny = grayPng(64);
+const tiny = await grayPng(64);
 const modelsDir = makeModelsDir();
 const children = [];
 after(async () => {

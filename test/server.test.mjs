@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import { createServer, loadModel, YoloError } from '../dist/esm/index.js';
 import { createRequire } from 'node:module';
 import { DATA } from './helpers/golden.mjs';
-import { DETECT, HUB_ID, KEYS, SEG_ID, SEGMENT, fillSnippet, hasCommand, makeModelsDir, postForm, run, specSnippets, withoutSpeed } from './helpers/server.mjs';
+import { DETECT, HUB_ID, KEYS, SEG_ID, SEGMENT, fillSnippet, grayPng, hasCommand, makeModelsDir, postForm, run, specSnippets, withoutSpeed } from './helpers/server.mjs';
 
 const require = createRequire(import.meta.url);
-const { grayPng } = require('../dist/cjs/server/server.js');
 const { InferenceQueue } = require('../dist/cjs/server/queue.js');
 const { KeyStore, parseKeys } = require('../dist/cjs/server/keys.js');
 
 const BUS = join(DATA, 'images', 'bus.jpg');
 const bus = readFileSync(BUS);
 const zidane = readFileSync(join(DATA, 'images', 'zidane.jpg'));
-const tiny = grayPng(64);
+const tiny = await grayPng(64);
 const modelsDir = makeModelsDir();
 const HUB_URL = `https://hub.ultralytics.com/models/${HUB_ID}`;
 
@@ -196,12 +195,12 @@ test('413 for an upload over the size limit and for an image over the pixel limi
   assert.equal(big.status, 413);
   assert.equal(big.body.error.code, 'E_IMAGE_TOO_LARGE');
   assert.match(big.body.error.message, /100000 bytes/);
-  const wide = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID }, file: grayPng(800) }); // 640000 px, 2 kB
+  const wide = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID }, file: await grayPng(800) }); // 640000 px, 4 kB
   assert.equal(wide.status, 413);
   assert.equal(wide.body.error.code, 'E_IMAGE_TOO_LARGE');
   const large = Buffer.concat([bus, Buffer.alloc(3 * 1024 * 1024, 7)]); // bytes after the JPEG end marker are ignored
   assert.equal((await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: large })).status, 200, 'the default limit is 50 MiB');
-  const fits = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: grayPng(700) }); // 490000 px
+  const fits = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: await grayPng(700) }); // 490000 px
   assert.equal(fits.status, 200, JSON.stringify(fits.body));
 });
 

@@ -3,7 +3,6 @@
  * header x-api-key) answers exactly what Model.predict returns. Multipart parsing is @fastify/multipart's, rate
  * limiting @fastify/rate-limit's (in-process, or Redis through ioredis when redisUrl is set), metrics prom-client's.
  */
-import { deflateSync } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -36,35 +35,11 @@ export interface ListenOptions {
   host?: string;
 }
 
-/** A gray size x size PNG, encoded here (no image library needed) to warm a dedicated model at start. */
-export function grayPng(size = 64): Buffer {
-  const table = new Int32Array(256).map((_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c;
-  });
-  const crc = (buf: Buffer) => {
-    let c = -1;
-    for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ -1) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  const raw = Buffer.alloc((size * 3 + 1) * size, 114);
-  for (let y = 0; y < size; y++) raw[y * (size * 3 + 1)] = 0; // filter: none
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
+/** A gray (114) 64x64 PNG: the image a dedicated model is warmed with at start. */
+const WARMUP_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJAAAAXklEQVR4nO3PMQ0AMAzAsGIe/6MgdliVYgTJvONGB/xqQGtAa0BrQGtAa0BrQGtAa0BrQGtAa0BrQGtAa0BrQGtAa0BrQGtAa0BrQGtAa0BrQGtAa0BrQGtAa0BrQFtpFmE8sn8wTQAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** A URL without its password, for messages. */
 function redactUrl(url: string): string {
@@ -326,7 +301,7 @@ export class YoloServer {
     if (this.dedicatedPath) {
       const lease = await this.registry.acquire(this.dedicatedPath, true);
       try {
-        await lease.model.predict(grayPng(), { imgsz: 640 });
+        await lease.model.predict(WARMUP_PNG, { imgsz: 640 });
       } finally {
         lease.release();
       }

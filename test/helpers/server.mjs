@@ -1,5 +1,6 @@
 // Helpers of the server tests: a temporary models directory, multipart POSTs, the spec's client snippets, the
 // CLI as a child process and a throw-away Redis server. Everything listens on 127.0.0.1 only.
+import { createRequire } from 'node:module';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
@@ -158,4 +159,10 @@ export async function startRedis() {
       await exit;
     },
   };
+}
+
+/** A gray (114) size x size PNG, made with sharp. */
+export function grayPng(size) {
+  const sharp = createRequire(import.meta.url)('sharp');
+  return sharp({ create: { width: size, height: size, channels: 3, background: { r: 114, g: 114, b: 114 } } }).png().toBuffer();
 }
