@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, ErrorCodes } from '../dist/esm/index.js';
 import { native } from '../dist/cjs/native.js';
-import { DATA, MODELS, defineGoldenSuites, listGoldens, readGolden, variantsOf } from './helpers/golden.mjs';
+import { DATA, MODELS, listGoldens, readGolden, variantsOf } from './helpers/golden.mjs';
+import { defineGoldenSuites } from './helpers/golden-suites.mjs';
 import { singleOpModel } from './helpers/onnx.mjs';
 
 const FOLDER = 'yolov8n-cls_finetuned-leaves36';

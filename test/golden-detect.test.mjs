@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native } from '../dist/cjs/native.js';
-import { DATA, GOLDEN, defineGoldenSuites, readNpy, square640, variantsOf } from './helpers/golden.mjs';
+import { DATA, GOLDEN, readNpy, variantsOf } from './helpers/golden.mjs';
+import { defineGoldenSuites, square640 } from './helpers/golden-suites.mjs';
 
 const FOLDER = 'yolov8n-int8dq';
 

@@ -1,6 +1,7 @@
 // OBB parity with Ultralytics 8.3.160 on every golden file of the OBB model (rotated NMS with probiou, angle
 // regularisation, corners in Ultralytics' order within 1 px), SIMD and scalar kernels alike.
-import { defineGoldenSuites, square640, variantsOf } from './helpers/golden.mjs';
+import { variantsOf } from './helpers/golden.mjs';
+import { defineGoldenSuites, square640 } from './helpers/golden-suites.mjs';
 
 const FOLDER = 'yolov8n-obb-dota8';
 

@@ -1,6 +1,7 @@
 // Pose parity with Ultralytics 8.3.160 on every golden file of the pose models (boxes, keypoints, visibility); the
 // scalar reference kernels give the same answers on the loose images.
-import { defineGoldenSuites, square640, variantsOf } from './helpers/golden.mjs';
+import { variantsOf } from './helpers/golden.mjs';
+import { defineGoldenSuites, square640 } from './helpers/golden-suites.mjs';
 
 const FOLDER = 'yolo11n-pose-int8dq';
 

@@ -1,7 +1,8 @@
 // Segmentation parity with Ultralytics 8.3.160 (retina_masks=False) on every golden file of the segment models:
 // boxes, confidences and mask polygons (rasterised IoU >= 0.95) within the tolerances of ../shared/golden/README.md.
 // (test/simd.test.mjs checks that the scalar kernels give the same JSON.)
-import { defineGoldenSuites, square640, variantsOf } from './helpers/golden.mjs';
+import { variantsOf } from './helpers/golden.mjs';
+import { defineGoldenSuites, square640 } from './helpers/golden-suites.mjs';
 
 const FOLDER = 'yolov8n-seg-int8dq';
 
