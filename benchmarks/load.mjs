@@ -52,8 +52,8 @@ function multipartBody(image) {
   const field = (name, value) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const head = field('model', `https://hub.ultralytics.com/models/${MODEL_ID}`) + field('imgsz', args.imgsz) + field('conf', '0.25') + field('iou', '0.45');
   const body = Buffer.concat([
-    Buffer.from(`${head}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${basename(args.image)}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-    readFileSync(args.image),
+    Buffer.from(`${head}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${basename(image)}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    readFileSync(image),
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };

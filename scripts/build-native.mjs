@@ -11,7 +11,7 @@ const lock = join(root, 'build', '.build-lock');
 const started = Date.now();
 for (;;) {
   try { closeSync(openSync(lock, 'wx')); break; } catch {
-    try { if (Date.now() - statSync(lock).mtimeMs > 15 * 60e3) unlinkSync(lock); } catch {}
+    try { if (Date.now() - statSync(lock).mtimeMs > 15 * 60e3) unlinkSync(lock); } catch { /* released meanwhile */ }
     if (Date.now() - started > 20 * 60e3) { console.error('build lock held too long:', lock); process.exit(1); }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   }
@@ -23,5 +23,5 @@ try {
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
   process.exitCode = r.status ?? 1;
 } finally {
-  try { unlinkSync(lock); } catch {}
+  try { unlinkSync(lock); } catch { /* already gone */ }
 }

@@ -1,5 +1,5 @@
 // The library contract: option validation, typed errors for every kind of bad input, async behaviour.
-import { test } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -227,7 +227,7 @@ test('CommonJS and ESM share one implementation', async () => {
   assert.equal(typeof cjs.loadModel, 'function');
 });
 
-test('cleanup', async () => {
+afterAll(async () => {
   await model.dispose();
   await sleep(0);
 });

@@ -2,7 +2,7 @@
 // be those of one image at a time, in input order, whatever the mix of input sizes, within the golden tolerances
 // (ONNX Runtime may pick other kernels for a batch: the network outputs can differ in the last float bits, as they
 // do in Ultralytics between batch sizes); static models keep their one-at-a-time path.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ for (const [file, options] of [
   ['yolov8n-cls_finetuned-leaves36-dynamic', { imgsz: 224, top5: true }],
   ['yolov8n-int8dq-640', {}], // static batch 1: batch is ignored
 ]) {
-  test(`batch 4 == one at a time: ${file} ${JSON.stringify(options)}`, async (t) => {
+  test(`batch 4 == one at a time: ${file} ${JSON.stringify(options)}`, async () => {
     const model = await loadModel(join(MODELS, 'fp32', `${file}.onnx`), { threads: 2 });
     const single = await model.predict(images, options);
     const batched = await model.predict(images, { ...options, batch: 4 });
@@ -33,7 +33,7 @@ for (const [file, options] of [
       assert.deepEqual(problems, [], `image #${i}`);
     });
     const exact = entries(batched).filter((e, i) => e === entries(single)[i]).length;
-    t.diagnostic(`${exact}/${images.length} images bit-identical to the unbatched run`);
+    console.log(`${file}: ${exact}/${images.length} images bit-identical to the unbatched run`);
     if (!model.dynamic) assert.equal(exact, images.length, 'a static model must run exactly as without batch');
     assert.deepEqual(batched.metadata, single.metadata);
     for (const img of batched.images) assert.ok(img.speed.inference > 0 && img.speed.preprocess > 0);

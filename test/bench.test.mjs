@@ -1,7 +1,7 @@
 // Smoke test of the benchmark harness (npm run bench): a --quick run on the detect case writes a well-formed
 // bench.json / bench.md / bench.svg, and the peer pipeline returns the same results as yolo-native. No timing is
 // asserted here: performance targets are reported by the bench itself.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

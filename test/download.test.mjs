@@ -1,5 +1,5 @@
 // Model download: tested against a local HTTP server on loopback, never the internet.
-import { test } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -54,7 +54,7 @@ test('a checksum mismatch is refused', async () => {
   assert.match(r, /^E_DOWNLOAD_FAILED .*SHA-256 .* does not match/);
 });
 
-test('cleanup', () => {
+afterAll(() => {
   server.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,7 +1,7 @@
 // fastDecode: JPEGs much larger than the network input are decoded at a reduced DCT scale. Results are reported in
 // the original image's pixels (EXIF orientation included) and stay close to the exact path; images that are not
 // large enough, and non-JPEGs, take the exact path unchanged.
-import { test } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,6 +61,6 @@ test('images not much larger than the input, and non-JPEGs, are decoded exactly'
   await assert.rejects(model.predict(bus, { fastDecode: 'yes' }), (e) => e.code === 'E_INVALID_ARGUMENT' && /fastDecode must be a boolean/.test(e.message));
 });
 
-test('cleanup', async () => {
+afterAll(async () => {
   await model.dispose();
 });

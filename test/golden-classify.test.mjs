@@ -1,6 +1,6 @@
 // Classification parity with Ultralytics 8.3.160: every golden of the leaves36 classifier (top-1 and top-5), the
 // shape of the classify JSON, imgsz handling, odd outputs, and the Pillow-exact resize of classify_transforms.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // Detection parity with Ultralytics 8.3.160 on every golden file of the detection models.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Hostile inputs: mutated, truncated and header-forged files of every still-image format, many in flight at once
 // beside good calls. Each call must settle with a result or a YoloError of a known code; good calls must keep
 // returning exactly what they return alone; the process must survive.
-import { test } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -105,6 +105,6 @@ test('good calls in flight beside hostile ones return exactly what they return a
   for (let i = 0; i < out.length; i += 2) assert.equal(out[i], alone);
 });
 
-test('cleanup', async () => {
+afterAll(async () => {
   await model.dispose();
 });

@@ -1,7 +1,7 @@
 // JPEGs are decoded by calling libjpeg directly (native/jpeg_decode.cc) instead of through cv::imdecode. Parity with
 // Ultralytics is parity with cv2.imdecode's pixels, so every JPEG here must decode bit for bit as OpenCV decodes it
 // (EXIF orientation included), or be declined and left to OpenCV. The hook decodeImage() runs either path.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -147,7 +147,7 @@ test('encoder variants: baseline 4:4:4 / 4:2:0, progressive, mozjpeg, grey, odd 
   }
 });
 
-test('4:2:2 (made with ffmpeg)', { skip: !hasFfmpeg && 'ffmpeg is not installed' }, () => {
+test.skipIf(!hasFfmpeg)('4:2:2 (made with ffmpeg)', () => {
   for (const [w, h] of [[97, 61], [640, 480]]) {
     const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', join(DATA, 'images', 'bus.jpg'), '-vf', `scale=${w}:${h}`,
       '-frames:v', '1', '-pix_fmt', 'yuvj422p', '-c:v', 'mjpeg', '-f', 'image2pipe', '-']);

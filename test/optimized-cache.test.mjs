@@ -1,6 +1,6 @@
 // The optimized-model cache (cacheDir / YOLO_NATIVE_CACHE_DIR): the first load writes ORT's optimised graph, later
 // loads use it and predict exactly the same; a corrupt entry is rebuilt, and an unusable directory never stops a load.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

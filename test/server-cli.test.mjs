@@ -1,6 +1,6 @@
 // `yolo-native serve` as real processes: configuration by flags and environment, graceful shutdown on SIGTERM,
 // and two replicas sharing one rate limit through a real redis-server (started here on 127.0.0.1, stopped after).
-import { test, after } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const bus = readFileSync(join(DATA, 'images', 'bus.jpg'));
 const tiny = await grayPng(64);
 const modelsDir = makeModelsDir();
 const children = [];
-after(async () => {
+afterAll(async () => {
   for (const c of children) await stopChild(c, 'SIGKILL');
 });
 
@@ -114,7 +114,7 @@ test('SIGTERM drains: the request in flight completes with 200, new ones are ref
 
 const hasRedis = hasCommand('redis-server');
 
-test('two replicas sharing one real Redis enforce one combined limit per key', { skip: !hasRedis && 'redis-server is not installed (scripts/test.sh installs it)' }, async () => {
+test.skipIf(!hasRedis)('two replicas sharing one real Redis enforce one combined limit per key', async () => {
   const redis = await startRedis();
   try {
     const args = ['--models-dir', modelsDir, '--api-keys', KEYS.join(','), '--rate-limit', '5'];

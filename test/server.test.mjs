@@ -1,7 +1,7 @@
 // The REST server in-process (createServer on a loopback port): the spec's curl and Python clients verbatim,
 // parity with model.predict, every error status of the contract, rate limits, the model registry, dedicated mode,
 // health / readiness / metrics. Process-level behaviour (SIGTERM, Redis replicas) is in server-cli.test.mjs.
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,6 @@ const bus = readFileSync(BUS);
 const zidane = readFileSync(join(DATA, 'images', 'zidane.jpg'));
 const tiny = await grayPng(64);
 const modelsDir = makeModelsDir();
-const HUB_URL = `https://hub.ultralytics.com/models/${HUB_ID}`;
 
 const servers = [];
 /** A listening in-process server; closed after the file. */
@@ -34,11 +33,11 @@ async function serve(options = {}) {
 let lib; // the library's own model, for parity
 let shared; // the default shared-mode server (100 calls per key per hour)
 
-before(async () => {
+beforeAll(async () => {
   lib = await loadModel(DETECT, { threads: 2 });
   shared = await serve();
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   await lib.dispose();
 });
@@ -46,7 +45,7 @@ after(async () => {
 const hasCurl = hasCommand('curl');
 const hasRequests = hasCommand('python3', ['-c', 'import requests']);
 
-test("the spec's curl command works unchanged (URL, key, model id and path substituted) and answers what model.predict does", { skip: !hasCurl && 'curl is not installed' }, async () => {
+test.skipIf(!hasCurl)("the spec's curl command works unchanged (URL, key, model id and path substituted) and answers what model.predict does", async () => {
   const cmd = fillSnippet(specSnippets().curl, { url: shared.url, key: KEYS[1], modelId: HUB_ID, file: BUS });
   const r = await run('bash', ['-c', `${cmd.trim()} --silent --show-error`]);
   assert.equal(r.code, 0, r.stderr);
@@ -57,7 +56,7 @@ test("the spec's curl command works unchanged (URL, key, model id and path subst
   for (const k of ['preprocess', 'inference', 'postprocess']) assert.equal(typeof got.images[0].speed[k], 'number');
 });
 
-test("the spec's Python requests snippet works unchanged and prints the response", { skip: !hasRequests && 'python3 with requests is not installed (scripts/test.sh installs python3-requests)' }, async () => {
+test.skipIf(!hasRequests)("the spec's Python requests snippet works unchanged and prints the response", async () => {
   const snippet = fillSnippet(specSnippets().python, { url: shared.url, key: KEYS[0], modelId: HUB_ID, file: BUS });
   // the snippet runs verbatim; one appended line hands its response to the test as JSON
   const r = await run('python3', ['-c', `${snippet}\nimport json\nprint("@@JSON@@" + json.dumps(response.json()))\n`]);
@@ -100,7 +99,7 @@ async function busClip(frames, scale) {
   }
 }
 
-test('a video upload answers one images[] entry per processed frame, as the library does', { skip: !hasFfmpeg && 'ffmpeg is not installed' }, async () => {
+test.skipIf(!hasFfmpeg)('a video upload answers one images[] entry per processed frame, as the library does', async () => {
   const video = await busClip(3, '270:360');
   const res = await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 160 }, file: video, filename: 'clip.mp4', type: 'video/mp4' });
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -109,7 +108,7 @@ test('a video upload answers one images[] entry per processed frame, as the libr
   assert.deepEqual(withoutSpeed(res.body), withoutSpeed(await lib.predict(video, { imgsz: 160 })));
 });
 
-test('503 past the request timeout; the slot is given back once the native call ends', { skip: !hasFfmpeg && 'ffmpeg is not installed' }, async () => {
+test.skipIf(!hasFfmpeg)('503 past the request timeout; the slot is given back once the native call ends', async () => {
   const { url } = await serve({ timeoutMs: 100, concurrency: 1, rateLimit: 0 });
   const video = await busClip(30, '810:1080'); // 30 frames at imgsz 640: far more than 100 ms of inference
   const slow = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID }, file: video, filename: 'clip.mp4' });

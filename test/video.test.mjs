@@ -1,7 +1,7 @@
 // Video input: clips made at test time with the ffmpeg CLI from ../shared/data/images, predicted through
 // model.predict (path and bytes) and model.stream(), compared frame by frame with predictions on the frames
 // ffmpeg itself decodes to PNG (so the codec's loss is the same on both sides).
-import { test, before, after } from 'node:test';
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +47,7 @@ function assertSameImage(got, want, label) {
   }
 }
 
-before(async () => {
+beforeAll(async () => {
   if (!hasFfmpeg) return;
   dir = mkdtempSync(join(tmpdir(), 'yolo-native-video-test-'));
   SOURCES.forEach((name, i) => ffmpeg('-i', join(DATA, 'images', name), '-vf', 'scale=320:240', join(dir, `src${i}.png`)));
@@ -63,14 +63,14 @@ before(async () => {
   model = await loadModel(join(MODELS, 'fp32', 'yolov8n-int8dq-dynamic.onnx'), { threads: 2 });
 });
 
-after(async () => {
+afterAll(async () => {
   if (model) await model.dispose();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const skip = hasFfmpeg ? false : 'the ffmpeg CLI is not installed';
+const videoTest = test.skipIf(!hasFfmpeg); // the ffmpeg CLI makes the clips
 
-test('video is told apart from images by content (bytes) and content or extension (paths)', { skip }, () => {
+videoTest('video is told apart from images by content (bytes) and content or extension (paths)', () => {
   for (const ext of ['mp4', 'mkv', 'avi', 'webm']) {
     assert.equal(isVideo(readFileSync(clips[ext].path)), true, `${ext} bytes`);
     assert.equal(isVideo(clips[ext].path), true, `${ext} path`);
@@ -91,7 +91,7 @@ test('video is told apart from images by content (bytes) and content or extensio
 });
 
 for (const ext of ['mp4', 'mkv', 'avi', 'webm']) {
-  test(`${ext}: one entry per frame, in order, equal to predicting each decoded frame alone`, { skip }, async () => {
+  videoTest(`${ext}: one entry per frame, in order, equal to predicting each decoded frame alone`, async () => {
     const { path, frames } = clips[ext];
     assert.equal(frames.length, N, `ffmpeg decoded ${frames.length} frames`);
     const out = await model.predict(path, OPTS);
@@ -107,7 +107,7 @@ for (const ext of ['mp4', 'mkv', 'avi', 'webm']) {
   });
 }
 
-test('lossless clip: frames equal the source images exactly', { skip }, async () => {
+videoTest('lossless clip: frames equal the source images exactly', async () => {
   const out = await model.predict(clips.mkv.path, OPTS);
   const sources = await model.predict(SOURCES.map((_, i) => join(dir, `src${i}.png`)), OPTS);
   for (let i = 0; i < N; i++) {
@@ -115,7 +115,7 @@ test('lossless clip: frames equal the source images exactly', { skip }, async ()
   }
 });
 
-test('vidStride and maxFrames', { skip }, async () => {
+videoTest('vidStride and maxFrames', async () => {
   const frames = async (o) => (await model.predict(clips.mp4.path, { ...OPTS, ...o })).images.map((img) => img.frame);
   assert.deepEqual(await frames({ vidStride: 2 }), [0, 2, 4]);
   assert.deepEqual(await frames({ vidStride: 4 }), [0, 4]);
@@ -129,7 +129,7 @@ test('vidStride and maxFrames', { skip }, async () => {
   assert.deepEqual(strided.images.map((img) => img.results), [full.images[0].results, full.images[3].results]);
 });
 
-test('bytes input works for every container and leaves no temporary file behind', { skip }, async () => {
+videoTest('bytes input works for every container and leaves no temporary file behind', async () => {
   const before = tempLeftovers();
   for (const ext of ['mp4', 'mkv', 'avi', 'webm']) {
     const fromPath = await model.predict(clips[ext].path, OPTS);
@@ -145,7 +145,7 @@ test('bytes input works for every container and leaves no temporary file behind'
   assert.deepEqual(tempLeftovers(), before);
 });
 
-test('an array mixing images and videos gives their entries in order', { skip }, async () => {
+videoTest('an array mixing images and videos gives their entries in order', async () => {
   const img = readFileSync(join(DATA, 'images', 'bus.jpg'));
   const out = await model.predict([img, clips.avi.path, img], { ...OPTS, maxFrames: 2 });
   assert.deepEqual(out.images.map((i) => i.frame), [undefined, 0, 1, undefined]);
@@ -153,7 +153,7 @@ test('an array mixing images and videos gives their entries in order', { skip },
   assert.deepEqual(out.images[1].shape, [240, 320]);
 });
 
-test('a corrupt or truncated video gives YoloError E_VIDEO_DECODE and leaves no temporary file', { skip }, async () => {
+videoTest('a corrupt or truncated video gives YoloError E_VIDEO_DECODE and leaves no temporary file', async () => {
   const before = tempLeftovers();
   const mp4 = readFileSync(clips.mp4.path);
   const mkv = readFileSync(clips.mkv.path);
@@ -195,7 +195,7 @@ async function readersReleased() {
   return native().liveVideoReaders();
 }
 
-test('stream() yields the same entries as predict(), for paths and bytes, with any chunk size', { skip }, async () => {
+videoTest('stream() yields the same entries as predict(), for paths and bytes, with any chunk size', async () => {
   const before = tempLeftovers();
   const want = (await model.predict(clips.mp4.path, OPTS)).images.map((i) => [i.frame, i.results]);
   for (const [input, chunkSize] of [[clips.mp4.path, undefined], [readFileSync(clips.mp4.path), 4], [clips.mp4.path, 256]]) {
@@ -209,7 +209,7 @@ test('stream() yields the same entries as predict(), for paths and bytes, with a
   assert.deepEqual(tempLeftovers(), before);
 });
 
-test('stream() cleans up on early break and on errors', { skip }, async () => {
+videoTest('stream() cleans up on early break and on errors', async () => {
   const before = tempLeftovers();
   let seen = 0;
   for await (const frame of model.stream(readFileSync(clips.mkv.path), OPTS)) {
@@ -229,7 +229,7 @@ test('stream() cleans up on early break and on errors', { skip }, async () => {
   assert.deepEqual(tempLeftovers(), before);
 });
 
-test('stream() accepts an image (one entry, no frame) and validates its options at once', { skip }, async () => {
+videoTest('stream() accepts an image (one entry, no frame) and validates its options at once', async () => {
   const bus = join(DATA, 'images', 'bus.jpg');
   const got = await collect(model.stream(bus, OPTS));
   const want = await model.predict(bus, OPTS);

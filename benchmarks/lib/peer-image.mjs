@@ -49,8 +49,14 @@ function cvLinearTaps(srcSize, dstSize) {
     let f = Math.fround((d + 0.5) * scale - 0.5);
     let s = Math.floor(f);
     f = Math.fround(f - s);
-    if (s < 0) (f = 0), (s = 0);
-    if (s >= srcSize - 1) (f = 0), (s = srcSize - 1);
+    if (s < 0) {
+      f = 0;
+      s = 0;
+    }
+    if (s >= srcSize - 1) {
+      f = 0;
+      s = srcSize - 1;
+    }
     index[d] = s;
     w0[d] = roundHalfEven(Math.fround(1 - f) * 2048);
     w1[d] = roundHalfEven(f * 2048);

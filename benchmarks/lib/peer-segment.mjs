@@ -168,7 +168,10 @@ function minIndex(a, b) {
   for (let i = 0; i < a.length; i += 2) {
     for (let j = 0; j < b.length; j += 2) {
       const dx = a[i] - b[j], dy = a[i + 1] - b[j + 1], d = dx * dx + dy * dy;
-      if (d < best) (best = d), (at = [i / 2, j / 2]);
+      if (d < best) {
+        best = d;
+        at = [i / 2, j / 2];
+      }
     }
   }
   return at;
@@ -176,7 +179,10 @@ function minIndex(a, b) {
 
 const reversedPoints = (s) => {
   const out = new Array(s.length);
-  for (let i = 0; i < s.length; i += 2) (out[s.length - 2 - i] = s[i]), (out[s.length - 1 - i] = s[i + 1]);
+  for (let i = 0; i < s.length; i += 2) {
+    out[s.length - 2 - i] = s[i];
+    out[s.length - 1 - i] = s[i + 1];
+  }
   return out;
 };
 

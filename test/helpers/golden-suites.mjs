@@ -1,6 +1,6 @@
 // The golden parity tests of every task, defined in one place (kept apart from golden.mjs, which the benchmarks
 // import too, so that they do not load the test runner).
-import { test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { MODELS, describeFailures, listGoldens, readGolden, runGoldens } from './golden.mjs';
@@ -9,23 +9,27 @@ import { MODELS, describeFailures, listGoldens, readGolden, runGoldens } from '.
 export const square640 = (folder) => (v) => v.endsWith('-square') && readGolden(listGoldens(folder, v)[0]).args.imgsz_requested === 640;
 
 /**
- * One test per model file: every golden of the given variants must match. suites: [{ golden, model (path under
- * MODELS), variants }]. options: extra predict options. scalarFiles(files, variant): the subset to run again with
- * the scalar reference kernels (simd: false), which must match too.
+ * One describe block per model file, one test per variant: every golden of the variant must match. suites:
+ * [{ golden, model (path under MODELS), variants }]. options: extra predict options. scalarFiles(files, variant):
+ * the subset to run again with the scalar reference kernels (simd: false), which must match too.
  */
 export function defineGoldenSuites(task, suites, { options = {}, scalarFiles } = {}) {
   for (const suite of suites) {
-    test(`golden parity: ${suite.model}`, async (t) => {
-      const { loadModel } = await import('../../dist/esm/index.js');
-      const model = await loadModel(join(MODELS, suite.model), { threads: 2 });
-      assert.equal(model.task, task);
-      let total = 0;
+    describe(`golden parity: ${suite.model}`, () => {
+      let model;
+      beforeAll(async () => {
+        const { loadModel } = await import('../../dist/esm/index.js');
+        model = await loadModel(join(MODELS, suite.model), { threads: 2 });
+        assert.equal(model.task, task);
+      });
+      afterAll(async () => {
+        await model?.dispose();
+      });
       for (const variant of suite.variants) {
-        await t.test(`${suite.golden}/${variant}`, async () => {
+        test(`${suite.golden}/${variant}`, async () => {
           const files = listGoldens(suite.golden, variant);
           assert.ok(files.length > 0, `no golden files in ${suite.golden}/${variant}`);
-          const { passed, failed } = await runGoldens(model, files, task, options);
-          total += passed;
+          const { failed } = await runGoldens(model, files, task, options);
           assert.equal(failed.length, 0, `${failed.length}/${files.length} golden files differ:\n${describeFailures(failed)}`);
           const subset = scalarFiles ? scalarFiles(files, variant) : [];
           if (subset.length) {
@@ -34,8 +38,6 @@ export function defineGoldenSuites(task, suites, { options = {}, scalarFiles } =
           }
         });
       }
-      t.diagnostic(`${total} golden files match`);
-      await model.dispose();
     });
   }
 }
