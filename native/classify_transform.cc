@@ -166,11 +166,15 @@ void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst, boo
   cv::parallel_for_(cv::Range(0, height), [&](const cv::Range& range) {
     std::vector<uint8_t> line(resize_y ? row_bytes : 0);
     for (int i = range.start; i < range.end; ++i) {
-      const uint8_t* out = rows[g.top + i];
+      // Without a vertical pass the resized rows are the source rows; with one, output row i is computed from its
+      // taps (rows[] is indexed in source coordinates, so g.top + i may lie past it when upscaling).
+      const uint8_t* out = nullptr;
       if (resize_y) {
         kernels.resample_vertical(&rows[taps_y.start[i]], &taps_y.weight[static_cast<size_t>(i) * taps_y.ksize],
                                   taps_y.count[i], row_bytes, line.data());
         out = line.data();
+      } else {
+        out = rows[g.top + i];
       }
       // ToTensor: v / 255 in float32, BGR -> RGB planes.
       const size_t offset = static_cast<size_t>(i) * width;

@@ -36,6 +36,8 @@ std::vector<Candidate> SelectCandidates(const float* out, int channels, int anch
   for (int a = 0; a < anchors; ++a) {
     if (!(best[a] > conf)) continue;  // strictly greater, as Ultralytics
     const float cx = out[a], cy = out[anchors + a], w = out[2 * anchors + a], h = out[3 * anchors + a];
+    // A hostile or broken model can emit NaN / inf boxes: they would reach integer casts (mask windows) as UB.
+    if (!std::isfinite(cx) || !std::isfinite(cy) || !std::isfinite(w) || !std::isfinite(h)) continue;
     Candidate c;
     if (keep_xywh) {
       c.x1 = cx; c.y1 = cy; c.x2 = w; c.y2 = h;

@@ -20,6 +20,8 @@ constexpr const char* kProvider = "E_PROVIDER";
 constexpr const char* kInference = "E_INFERENCE";
 constexpr const char* kDisposed = "E_DISPOSED";
 constexpr const char* kVideoDecode = "E_VIDEO_DECODE";
+constexpr const char* kVideoTooLong = "E_VIDEO_TOO_LONG";
+constexpr const char* kAborted = "E_ABORTED";
 constexpr const char* kInternal = "E_INTERNAL";
 }  // namespace code
 

@@ -9,18 +9,12 @@
 #include <opencv2/imgproc.hpp>
 
 #include "errors.h"
+#include "image_header.h"
 #include "jpeg_decode.h"
 #include "simd.h"
 
 namespace yolo {
 namespace {
-
-uint32_t Be32(const uint8_t* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
-uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-uint32_t Le32(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24); }
-uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
-
-bool IsJpeg(const uint8_t* d, size_t n) { return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF; }
 
 // libjpeg decodes a truncated JPEG "successfully" (grey fill + a warning); a real file ends in an EOI marker,
 // possibly followed by a trailer, so require one after the first scan.
@@ -31,80 +25,44 @@ bool JpegHasEndMarker(const uint8_t* d, size_t n) {
   return false;
 }
 
-}  // namespace
-
-bool SniffImageSize(const uint8_t* d, size_t n, int64_t* w, int64_t* h) {
-  if (n >= 24 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0) { *w = Be32(d + 16); *h = Be32(d + 20); return true; }
-  if (n >= 10 && (std::memcmp(d, "GIF87a", 6) == 0 || std::memcmp(d, "GIF89a", 6) == 0)) { *w = Le16(d + 6); *h = Le16(d + 8); return true; }
-  if (n >= 26 && d[0] == 'B' && d[1] == 'M') { *w = static_cast<int32_t>(Le32(d + 18)); *h = std::abs(static_cast<int32_t>(Le32(d + 22))); return true; }
-  if (n >= 30 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0) {
-    if (std::memcmp(d + 12, "VP8X", 4) == 0) { *w = 1 + (d[24] | (d[25] << 8) | (d[26] << 16)); *h = 1 + (d[27] | (d[28] << 8) | (d[29] << 16)); return true; }
-    if (std::memcmp(d + 12, "VP8L", 4) == 0) { uint32_t b = Le32(d + 21); *w = 1 + (b & 0x3FFF); *h = 1 + ((b >> 14) & 0x3FFF); return true; }
-    if (std::memcmp(d + 12, "VP8 ", 4) == 0) { *w = Le16(d + 26) & 0x3FFF; *h = Le16(d + 28) & 0x3FFF; return true; }
-    return false;
-  }
-  const bool tiff_le = n >= 8 && std::memcmp(d, "II*\0", 4) == 0, tiff_be = n >= 8 && std::memcmp(d, "MM\0*", 4) == 0;
-  if (tiff_le || tiff_be) {  // classic TIFF: ImageWidth (256) and ImageLength (257) in the first IFD
-    auto u16 = [&](size_t at) { return tiff_le ? Le16(d + at) : Be16(d + at); };
-    auto u32 = [&](size_t at) { return tiff_le ? Le32(d + at) : Be32(d + at); };
-    const size_t ifd = u32(4);
-    if (ifd > n || n - ifd < 2) return false;
-    const size_t count = u16(ifd);
-    int64_t tw = -1, th = -1;
-    for (size_t k = 0; k < count && ifd + 2 + 12 * (k + 1) <= n; ++k) {
-      const size_t e = ifd + 2 + 12 * k;
-      const uint16_t tag = u16(e), type = u16(e + 2);
-      const int64_t value = type == 3 ? u16(e + 8) : type == 4 ? u32(e + 8) : -1;
-      if (tag == 256) tw = value;
-      if (tag == 257) th = value;
+// The header, checked: the format is one the gate accepts (image_header.h), and neither the image nor any buffer
+// its decoder sizes from the header is over max_pixels (0 = no limit). Throws E_DECODE_FAILED / E_IMAGE_TOO_LARGE.
+ImageHeader CheckedHeader(const uint8_t* data, size_t size, int64_t max_pixels, const char* what) {
+  if (size == 0) throw Error(code::kEmptyInput, std::string(what) + " is empty (0 bytes); expected an encoded image (jpg, png, bmp, webp, tiff)");
+  ImageHeader header = ReadImageHeader(data, size);
+  int64_t pixels = 0;
+  if (__builtin_mul_overflow(header.width, header.height, &pixels)) pixels = INT64_MAX;
+  if (max_pixels > 0 && (pixels > max_pixels || header.work_pixels > max_pixels)) {
+    const std::string size_text = std::to_string(header.width) + "x" + std::to_string(header.height);
+    if (pixels > max_pixels) {
+      throw Error(code::kImageTooLarge, std::string(what) + " is " + size_text + " = " + (pixels == INT64_MAX ? std::string("more than 2^63") : std::to_string(pixels)) +
+                                            " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
     }
-    if (tw < 0 || th < 0) return false;
-    *w = tw; *h = th;
-    return true;
+    throw Error(code::kImageTooLarge, std::string(what) + " is a " + size_text + " " + ImageFormatName(header.format) + " whose decoder buffer holds " +
+                                          std::to_string(header.work_pixels) + " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
   }
-  if (IsJpeg(d, n)) {
-    size_t i = 2;
-    while (i + 9 < n) {
-      if (d[i] != 0xFF) return false;
-      const uint8_t marker = d[i + 1];
-      if (marker == 0xFF) { ++i; continue; }
-      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-        *h = Be16(d + i + 5); *w = Be16(d + i + 7); return true;
-      }
-      i += 2 + Be16(d + i + 2);
-    }
-  }
-  return false;
+  if (!header.refusal.empty()) throw Error(code::kDecodeFailed, std::string(what) + " " + header.refusal);
+  return header;
 }
 
-namespace {
-
-// DecodeImage at 1/reduction scale (1, 2, 4 or 8; reduced scales apply to JPEGs only).
-cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, int reduction) {
-  if (size == 0) throw Error(code::kEmptyInput, std::string(what) + " is empty (0 bytes); expected an encoded image (jpg, png, bmp, webp, tiff)");
-  int64_t w = 0, h = 0;
-  if (SniffImageSize(data, size, &w, &h)) {
-    if (w <= 0 || h <= 0) throw Error(code::kDecodeFailed, std::string(what) + " has an invalid header (" + std::to_string(w) + "x" + std::to_string(h) + ")");
-    if (max_pixels > 0 && w * h > max_pixels) {
-      throw Error(code::kImageTooLarge, std::string(what) + " is " + std::to_string(w) + "x" + std::to_string(h) + " = " +
-                                            std::to_string(w * h) + " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
-    }
-  }
-  if (IsJpeg(data, size) && !JpegHasEndMarker(data, size)) {
+// DecodeImage at 1/reduction scale (1, 2, 4 or 8; reduced scales apply to JPEGs only), once the header passed.
+cv::Mat DecodeChecked(const uint8_t* data, size_t size, const ImageHeader& header, int64_t max_pixels, const char* what, int reduction) {
+  if (header.format == ImageFormat::kJpeg && !JpegHasEndMarker(data, size)) {
     throw Error(code::kDecodeFailed, std::string(what) + " is a truncated JPEG (no end-of-image marker in " + std::to_string(size) + " bytes)");
   }
   cv::Mat image;
   try {
     // JPEGs go straight from libjpeg into BGR rows (same pixels as imdecode, twice as fast) unless it declines.
     image = DecodeColor(data, size, reduction, DirectJpegEnabled());
-  } catch (const cv::Exception& e) {
-    throw Error(code::kDecodeFailed, std::string(what) + " could not be decoded as an image: " + e.what());
+  } catch (const cv::Exception&) {
+    // OpenCV's text names its own build paths and version: the caller only needs to know which input failed.
+    image.release();
   }
   if (image.empty() || image.cols <= 0 || image.rows <= 0) {
-    throw Error(code::kDecodeFailed, std::string(what) + " is not a decodable image (" + std::to_string(size) +
-                                         " bytes; supported: jpg, png, bmp, webp, tiff and the other formats of OpenCV imgcodecs)");
+    throw Error(code::kDecodeFailed, std::string(what) + " is a " + ImageFormatName(header.format) + " that could not be decoded (corrupt or truncated data, " +
+                                         std::to_string(size) + " bytes)");
   }
-  if (max_pixels > 0 && static_cast<int64_t>(image.cols) * image.rows > max_pixels) {
+  if (max_pixels > 0 && static_cast<int64_t>(image.cols) * image.rows > max_pixels) {  // belt and braces
     throw Error(code::kImageTooLarge, std::string(what) + " is " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
                                           " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
   }
@@ -114,13 +72,15 @@ cv::Mat DecodeImageScaled(const uint8_t* data, size_t size, int64_t max_pixels, 
 }  // namespace
 
 cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what) {
-  return DecodeImageScaled(data, size, max_pixels, what, 1);
+  const ImageHeader header = CheckedHeader(data, size, max_pixels, what);
+  return DecodeChecked(data, size, header, max_pixels, what, 1);
 }
 
 DecodedImage DecodeForInference(const uint8_t* data, size_t size, int64_t max_pixels, const char* what, const ResizeTarget& resize_target) {
+  const ImageHeader header = CheckedHeader(data, size, max_pixels, what);
+  const int64_t w = header.width, h = header.height;
   int reduction = 1;
-  int64_t w = 0, h = 0;
-  if (resize_target && IsJpeg(data, size) && SniffImageSize(data, size, &w, &h) && w > 0 && h > 0 && w <= INT32_MAX && h <= INT32_MAX) {
+  if (resize_target && header.format == ImageFormat::kJpeg && w <= INT32_MAX && h <= INT32_MAX) {
     // The resize target is symmetric in (h, w) for the square targets used here, so the factor does not depend on
     // whether EXIF orientation later swaps the axes.
     const cv::Size need = resize_target(static_cast<int>(h), static_cast<int>(w));
@@ -129,7 +89,7 @@ DecodedImage DecodeForInference(const uint8_t* data, size_t size, int64_t max_pi
     }
   }
   DecodedImage out;
-  out.bgr = DecodeImageScaled(data, size, max_pixels, what, reduction);
+  out.bgr = DecodeChecked(data, size, header, max_pixels, what, reduction);
   out.orig_w = out.bgr.cols;
   out.orig_h = out.bgr.rows;
   if (reduction > 1) {

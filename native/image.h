@@ -9,11 +9,10 @@
 
 namespace yolo {
 
-// Width and height read from the file header without decoding (PNG, JPEG, GIF, BMP, WebP, TIFF); false if unknown.
-bool SniffImageSize(const uint8_t* data, size_t size, int64_t* width, int64_t* height);
-
-// Decodes to 8-bit BGR exactly as cv2.imdecode(IMREAD_COLOR) does (EXIF orientation applied, alpha dropped).
-// Throws E_EMPTY_INPUT, E_IMAGE_TOO_LARGE (header says more than max_pixels, when > 0) or E_DECODE_FAILED.
+// Decodes to 8-bit BGR exactly as cv2.imdecode(IMREAD_COLOR) does (EXIF orientation applied, alpha dropped), once
+// the header gate (image_header.h) has accepted the bytes: no decoder runs on a format whose size it cannot read or
+// on an image (or decoder buffer) over max_pixels (0 = no limit). Throws E_EMPTY_INPUT, E_IMAGE_TOO_LARGE or
+// E_DECODE_FAILED.
 cv::Mat DecodeImage(const uint8_t* data, size_t size, int64_t max_pixels, const char* what);
 
 // The size (width, height) an image of the given full size is resized to before inference.

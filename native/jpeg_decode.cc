@@ -168,10 +168,8 @@ struct JpegState {
   jpeg_source_mgr source;
 };
 
-// OpenCV's readHeader, plus the cases left to it. False on error, suspension or such a case.
-bool ReadHeader(JpegState* s, const uint8_t* data, size_t size, int reduction) {
-  if (setjmp(s->error.jump)) return false;
-  jpeg_create_decompress(&s->cinfo);
+// Points the decompressor at the whole buffer through OpenCV's source manager (suspends when the data runs out).
+void AttachSource(JpegState* s, const uint8_t* data, size_t size) {
   s->source.init_source = SourceNoop;
   s->source.fill_input_buffer = SourceExhausted;
   s->source.skip_input_data = SourceSkip;
@@ -180,6 +178,34 @@ bool ReadHeader(JpegState* s, const uint8_t* data, size_t size, int reduction) {
   s->source.next_input_byte = data;
   s->source.bytes_in_buffer = size;
   s->cinfo.src = &s->source;
+}
+
+// Zeroed state with errors that jump back (never exit()) and silent warnings; the caller destroys it.
+void InitState(JpegState* s) {
+  std::memset(s, 0, sizeof *s);
+  s->cinfo.err = jpeg_std_error(&s->error.pub);
+  s->error.pub.error_exit = JumpOnError;
+  s->error.pub.output_message = SilentMessage;
+}
+
+struct DestroyOnExit {  // safe on the zeroed state too, should jpeg_create_decompress itself fail
+  JpegState* s;
+  ~DestroyOnExit() { jpeg_destroy_decompress(&s->cinfo); }
+};
+
+// jpeg_read_header alone: the frame size exactly as the decoder will see it. False on error or suspension.
+bool ReadFrameSize(JpegState* s, const uint8_t* data, size_t size) {
+  if (setjmp(s->error.jump)) return false;
+  jpeg_create_decompress(&s->cinfo);
+  AttachSource(s, data, size);
+  return jpeg_read_header(&s->cinfo, TRUE) == JPEG_HEADER_OK;
+}
+
+// OpenCV's readHeader, plus the cases left to it. False on error, suspension or such a case.
+bool ReadHeader(JpegState* s, const uint8_t* data, size_t size, int reduction) {
+  if (setjmp(s->error.jump)) return false;
+  jpeg_create_decompress(&s->cinfo);
+  AttachSource(s, data, size);
   jpeg_save_markers(&s->cinfo, JPEG_APP0 + 1, 0xffff);
   if (jpeg_read_header(&s->cinfo, TRUE) != JPEG_HEADER_OK) return false;
   jpeg_decompress_struct& c = s->cinfo;
@@ -225,14 +251,8 @@ bool DecodeJpegDirect(const uint8_t* data, size_t size, int reduction, cv::Mat* 
   if (size < 3 || size > INT32_MAX || OpenCvSizeLimitsOverridden()) return false;
   if (data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) return false;  // OpenCV's JPEG signature
   JpegState state;
-  std::memset(&state, 0, sizeof state);
-  state.cinfo.err = jpeg_std_error(&state.error.pub);
-  state.error.pub.error_exit = JumpOnError;
-  state.error.pub.output_message = SilentMessage;
-  struct Destroy {  // safe on the zeroed state too, should jpeg_create_decompress itself fail
-    JpegState* s;
-    ~Destroy() { jpeg_destroy_decompress(&s->cinfo); }
-  } destroy{&state};
+  InitState(&state);
+  DestroyOnExit destroy{&state};
 
   if (!ReadHeader(&state, data, size, reduction)) return false;
   const uint64_t w = state.cinfo.output_width, h = state.cinfo.output_height;
@@ -243,6 +263,18 @@ bool DecodeJpegDirect(const uint8_t* data, size_t size, int reduction, cv::Mat* 
   ApplyOrientation(orientation, *bgr);
   return true;
 #endif
+}
+
+bool ReadJpegSize(const uint8_t* data, size_t size, int64_t* width, int64_t* height, bool* complete) {
+  if (size < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) return false;
+  JpegState state;
+  InitState(&state);
+  DestroyOnExit destroy{&state};
+  *complete = ReadFrameSize(&state, data, size);
+  // A frame header read before the parse failed still says what a decoder would have allocated.
+  *width = state.cinfo.image_width;
+  *height = state.cinfo.image_height;
+  return *complete || (*width > 0 && *height > 0);
 }
 
 cv::Mat DecodeColor(const uint8_t* data, size_t size, int reduction, bool direct_jpeg, bool* used_direct) {

@@ -19,6 +19,11 @@ bool DecodeJpegDirect(const uint8_t* data, size_t size, int reduction, cv::Mat* 
 // IMREAD_REDUCED_COLOR_<reduction>), which may throw cv::Exception or return an empty Mat. *used_direct says which.
 cv::Mat DecodeColor(const uint8_t* data, size_t size, int reduction, bool direct_jpeg, bool* used_direct = nullptr);
 
+// The frame size libjpeg reads from the header (the size any decoder of these bytes allocates for), without
+// decoding; false when libjpeg finds no frame header. *complete: the header parse reached the first scan (false:
+// the size was read, but the data ends or breaks before any image data).
+bool ReadJpegSize(const uint8_t* data, size_t size, int64_t* width, int64_t* height, bool* complete);
+
 // False when YOLO_NATIVE_JPEG=opencv, to send every JPEG through cv::imdecode (for comparison); read once.
 bool DirectJpegEnabled();
 

@@ -16,6 +16,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "errors.h"
+#include "input_file.h"
 
 namespace yolo {
 namespace {
@@ -70,7 +71,8 @@ void QuietFfmpegLogs() {
 }
 
 bool LooksLikeVideo(const uint8_t* d, size_t n) {
-  if (n < 4) return false;
+  // An image's own signature wins: a JPEG whose bytes 4-7 happen to read "ftyp" is still a JPEG.
+  if (n < 4 || LooksLikeImage(d, n)) return false;
   if (Has(d, n, 4, "ftyp", 4)) return n >= 12 && !IsStillImageBrand(d + 8);
   for (const char* atom : {"moov", "mdat", "free", "skip", "wide", "pnot"}) {
     if (Has(d, n, 4, atom, 4) && n >= 8) return true;  // QuickTime without an ftyp atom
@@ -109,16 +111,15 @@ bool PathIsVideo(const std::string& path) {
   ::close(fd);
   const size_t n = static_cast<size_t>(got);
   if (LooksLikeVideo(head, n)) return true;
-  if (LooksLikeImage(head, n)) return false;
-  return n > 0 && HasVideoExtension(path);
+  return n > 0 && !LooksLikeImage(head, n) && HasVideoExtension(path);
 }
 
 struct VideoReader::Impl {
   cv::VideoCapture capture;
 };
 
-VideoReader::VideoReader(const std::string& what, int vid_stride, int64_t max_frames, int64_t max_pixels)
-    : impl_(new Impl), what_(what), vid_stride_(std::max(1, vid_stride)), max_frames_(max_frames), max_pixels_(max_pixels) {
+VideoReader::VideoReader(const std::string& what, const VideoLimits& limits) : impl_(new Impl), what_(what), limits_(limits) {
+  limits_.vid_stride = std::max(1, limits_.vid_stride);
   ++g_alive;
 }
 
@@ -137,40 +138,59 @@ void VideoReader::RemoveTemp() {
   }
 }
 
+void VideoReader::CheckFrameSize(int64_t width, int64_t height) const {
+  if (limits_.max_pixels > 0 && width > 0 && height > 0 && width * height > limits_.max_pixels) {
+    throw Error(code::kImageTooLarge, what_ + " has " + std::to_string(width) + "x" + std::to_string(height) + " frames, over the limit of " +
+                                          std::to_string(limits_.max_pixels) + " pixels (maxPixels)");
+  }
+}
+
 void VideoReader::Open(const std::string& path) {
+  // A GIF's decoder allocates its logical screen whatever the frames hold: checked before FFmpeg sees the file.
+  uint8_t head[10] = {};
+  if (const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    const ssize_t got = ::read(fd, head, sizeof head);
+    ::close(fd);
+    if (got == static_cast<ssize_t>(sizeof head) && (std::memcmp(head, "GIF87a", 6) == 0 || std::memcmp(head, "GIF89a", 6) == 0)) {
+      CheckFrameSize(head[6] | (head[7] << 8), head[8] | (head[9] << 8));
+    }
+  }
   bool opened = false;
-  std::string detail;
   try {
     opened = impl_->capture.open(path, cv::CAP_FFMPEG);
-  } catch (const cv::Exception& e) {
-    detail = std::string(": ") + e.what();
+  } catch (const cv::Exception&) {
+    opened = false;  // OpenCV's text names its build paths: the message below says what matters
   }
   // FFmpeg holds its own descriptor now: the spilled file can leave the directory at once, so nothing is left
   // behind even if the process dies mid-video.
   RemoveTemp();
   if (!opened || !impl_->capture.isOpened()) {
-    throw Error(code::kVideoDecode, what_ + " could not be opened as a video (corrupt, truncated or an unsupported container/codec)" + detail);
+    throw Error(code::kVideoDecode, what_ + " could not be opened as a video (corrupt, truncated or an unsupported container/codec)");
+  }
+  // The stream's declared frame size and length, before the first frame is decoded.
+  CheckFrameSize(static_cast<int64_t>(impl_->capture.get(cv::CAP_PROP_FRAME_WIDTH)), static_cast<int64_t>(impl_->capture.get(cv::CAP_PROP_FRAME_HEIGHT)));
+  const int64_t count = frame_count_hint();
+  if (limits_.frame_limit > 0 && count > 0) {
+    int64_t processed = (count + limits_.vid_stride - 1) / limits_.vid_stride;
+    if (limits_.max_frames > 0) processed = std::min(processed, limits_.max_frames);
+    if (processed > limits_.frame_limit) {
+      throw Error(code::kVideoTooLong, what_ + " has " + std::to_string(count) + " frames (" + std::to_string(processed) +
+                                           " to process), over the limit of " + std::to_string(limits_.frame_limit) + " frames");
+    }
   }
 }
 
-std::unique_ptr<VideoReader> VideoReader::OpenFile(const std::string& path, const std::string& what, int vid_stride, int64_t max_frames,
-                                                   int64_t max_pixels) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) throw Error(code::kFileNotFound, "input file '" + path + "' does not exist");
-    throw Error(code::kInvalidInput, "cannot read input file '" + path + "': " + std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) throw Error(code::kInvalidInput, "input path '" + path + "' is not a regular file");
-  if (st.st_size == 0) throw Error(code::kEmptyInput, what + " is empty (0 bytes); expected an encoded image or video");
-  std::unique_ptr<VideoReader> reader(new VideoReader(what, vid_stride, max_frames, max_pixels));
+std::unique_ptr<VideoReader> VideoReader::OpenFile(const std::string& path, const std::string& what, const VideoLimits& limits) {
+  CheckInputFile(path, what);
+  std::unique_ptr<VideoReader> reader(new VideoReader(what, limits));
   reader->Open(path);
   return reader;
 }
 
 std::unique_ptr<VideoReader> VideoReader::OpenBytes(const uint8_t* data, size_t size, const std::string& tmpdir, const std::string& what,
-                                                    int vid_stride, int64_t max_frames, int64_t max_pixels) {
+                                                    const VideoLimits& limits) {
   if (size == 0) throw Error(code::kEmptyInput, what + " is empty (0 bytes); expected an encoded image or video");
-  std::unique_ptr<VideoReader> reader(new VideoReader(what, vid_stride, max_frames, max_pixels));
+  std::unique_ptr<VideoReader> reader(new VideoReader(what, limits));
   std::string templ = TempDir(tmpdir) + "/" + kTempPrefix + "XXXXXX";
   std::vector<char> name(templ.begin(), templ.end());
   name.push_back('\0');
@@ -195,7 +215,7 @@ std::unique_ptr<VideoReader> VideoReader::OpenBytes(const uint8_t* data, size_t 
 
 bool VideoReader::Next(cv::Mat* bgr, int64_t* index) {
   if (ended_) return false;
-  if (max_frames_ > 0 && returned_ >= max_frames_) {
+  if (limits_.max_frames > 0 && returned_ >= limits_.max_frames) {
     ended_ = true;
     return false;
   }
@@ -203,7 +223,7 @@ bool VideoReader::Next(cv::Mat* bgr, int64_t* index) {
   cv::Mat frame;
   bool ok = true;
   try {
-    while (next_index_ % vid_stride_ != 0) {  // skipped frames are only demuxed / grabbed, never converted
+    while (next_index_ % limits_.vid_stride != 0) {  // skipped frames are only demuxed / grabbed, never converted
       if (!cap.grab()) {
         ok = false;
         break;
@@ -220,9 +240,9 @@ bool VideoReader::Next(cv::Mat* bgr, int64_t* index) {
     if (returned_ == 0) throw Error(code::kVideoDecode, what_ + " has no decodable video frame (corrupt, truncated or not a video)");
     return false;
   }
-  if (max_pixels_ > 0 && static_cast<int64_t>(frame.cols) * frame.rows > max_pixels_) {
-    throw Error(code::kImageTooLarge, what_ + " has " + std::to_string(frame.cols) + "x" + std::to_string(frame.rows) +
-                                          " frames, over the limit of " + std::to_string(max_pixels_) + " pixels (maxPixels)");
+  CheckFrameSize(frame.cols, frame.rows);  // a stream whose size changed midway
+  if (limits_.frame_limit > 0 && returned_ >= limits_.frame_limit) {
+    throw Error(code::kVideoTooLong, what_ + " has more than " + std::to_string(limits_.frame_limit) + " frames to process, over the limit");
   }
   if (frame.type() != CV_8UC3) {
     cv::Mat converted;

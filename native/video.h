@@ -27,22 +27,33 @@ void QuietFfmpegLogs();
 // The prefix of the temporary files bytes are spilled to (tests look for leftovers with it).
 constexpr const char* kTempPrefix = "yolo-native-video-";
 
+// What a reader may do: every processed frame's stride, how many to return, how large a frame may be, and how many
+// processed frames a video may have at all.
+struct VideoLimits {
+  int vid_stride = 1;       // process frames 0, n, 2n, ...
+  int64_t max_frames = 0;   // return at most this many processed frames, then end (0 = all)
+  int64_t max_pixels = 0;   // refuse frames larger than this, before any is decoded (0 = no limit)
+  int64_t frame_limit = 0;  // refuse a video that would give more processed frames than this (0 = no limit)
+};
+
 // Sequential frame reader. Frame indices are 0-based positions in the decoded stream; with vid_stride n only
 // frames 0, n, 2n, ... are decoded (the others are only grabbed), and at most max_frames (0 = all) are returned.
 class VideoReader {
  public:
-  // Opens a file. Throws E_FILE_NOT_FOUND / E_VIDEO_DECODE (cannot be opened or has no decodable frame).
-  static std::unique_ptr<VideoReader> OpenFile(const std::string& path, const std::string& what, int vid_stride, int64_t max_frames,
-                                               int64_t max_pixels);
+  // Opens a file. Throws E_FILE_NOT_FOUND / E_VIDEO_DECODE (cannot be opened or has no decodable frame), and before
+  // any frame is decoded E_IMAGE_TOO_LARGE (frames over limits.max_pixels) or E_VIDEO_TOO_LONG (more processed frames
+  // than limits.frame_limit, when the container says how many it has).
+  static std::unique_ptr<VideoReader> OpenFile(const std::string& path, const std::string& what, const VideoLimits& limits);
   // Spills the bytes to a private temporary file in tmpdir (empty: $TMPDIR or /tmp) and opens that.
   static std::unique_ptr<VideoReader> OpenBytes(const uint8_t* data, size_t size, const std::string& tmpdir, const std::string& what,
-                                                int vid_stride, int64_t max_frames, int64_t max_pixels);
+                                                const VideoLimits& limits);
   ~VideoReader();
   VideoReader(const VideoReader&) = delete;
   VideoReader& operator=(const VideoReader&) = delete;
 
   // The next processed frame (8-bit BGR) and its index; false at the end (or after max_frames). Throws
-  // E_VIDEO_DECODE when the video yields no frame at all, E_IMAGE_TOO_LARGE over max_pixels.
+  // E_VIDEO_DECODE when the video yields no frame at all, E_IMAGE_TOO_LARGE over max_pixels, E_VIDEO_TOO_LONG past
+  // frame_limit (a container that did not say how long it is).
   bool Next(cv::Mat* bgr, int64_t* index);
   int64_t returned() const { return returned_; }
   double fps() const;
@@ -52,17 +63,16 @@ class VideoReader {
   static int64_t Alive();
 
  private:
-  VideoReader(const std::string& what, int vid_stride, int64_t max_frames, int64_t max_pixels);
+  VideoReader(const std::string& what, const VideoLimits& limits);
   void Open(const std::string& path);
+  void CheckFrameSize(int64_t width, int64_t height) const;
   void RemoveTemp();
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string what_;
   std::string temp_path_;
-  int vid_stride_ = 1;
-  int64_t max_frames_ = 0;
-  int64_t max_pixels_ = 0;
+  VideoLimits limits_;
   int64_t next_index_ = 0;  // index of the next frame in the stream
   int64_t returned_ = 0;
   bool ended_ = false;
