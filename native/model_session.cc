@@ -90,24 +90,24 @@ ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
     options.SetInterOpNumThreads(1);
     options.SetExecutionMode(ORT_SEQUENTIAL);
     options.SetGraphOptimizationLevel(static_cast<GraphOptimizationLevel>(config.graph_optimization));
-    options.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
+    config_entries_.emplace_back("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
     bool stop_set = false;
     for (const auto& [key, value] : config.config_entries) {
-      options.AddConfigEntry(key.c_str(), value.c_str());
+      config_entries_.emplace_back(key, value);
       stop_set = stop_set || key == "session.force_spinning_stop";
     }
     // Spin while a Run is busy (lowest latency), but stop the moment it returns: pool threads left spinning
     // steal the cores from the next decode, from the JS thread and from other models' sessions (measured here:
     // +50% inference time when two models alternate on 2 cores; nothing lost when one model runs alone).
-    if (!stop_set) options.AddConfigEntry("session.force_spinning_stop", "1");
+    if (!stop_set) config_entries_.emplace_back("session.force_spinning_stop", "1");
+    for (const auto& [key, value] : config_entries_) options.AddConfigEntry(key.c_str(), value.c_str());
     if (!config.optimized_model_path.empty()) options.SetOptimizedModelFilePath(config.optimized_model_path.c_str());
     AppendProviders(options, config);
     try {
       session_ = std::make_unique<Ort::Session>(env, path.c_str(), options);
     } catch (const Ort::Exception& e) {
-      // Providers are resolved when the session is created: a GPU provider whose libraries are missing fails here.
-      if (!gpu_providers.empty() && std::string(e.what()).find("rovider") != std::string::npos &&
-          std::string(e.what()).find("Protobuf") == std::string::npos) {
+      // Providers are resolved when the session is created: ORT reports a provider that fails there as ORT_EP_FAIL.
+      if (!gpu_providers.empty() && e.GetOrtErrorCode() == ORT_EP_FAIL) {
         throw Error(code::kProvider, "cannot enable execution provider " + gpu_providers + " (is this a GPU build of ONNX Runtime with its provider libraries beside it? name one with ortLibrary): " + e.what());
       }
       throw;
@@ -141,7 +141,11 @@ void ModelSession::ReadModelInfo() {
   for (size_t i = 0; i < n_out; ++i) {
     info_.output_names.push_back(session_->GetOutputNameAllocated(i, allocator).get());
     auto type = session_->GetOutputTypeInfo(i);
-    out_shapes.push_back(type.GetONNXType() == ONNX_TYPE_TENSOR ? type.GetTensorTypeAndShapeInfo().GetShape() : std::vector<int64_t>{});
+    // The decoders read every output as float32: anything else is not an Ultralytics export.
+    if (type.GetONNXType() != ONNX_TYPE_TENSOR || type.GetTensorTypeAndShapeInfo().GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+      throw Error(code::kModelUnsupported, where + "output '" + info_.output_names.back() + "' is not a float32 tensor");
+    }
+    out_shapes.push_back(type.GetTensorTypeAndShapeInfo().GetShape());
   }
   for (const auto& name : info_.output_names) output_name_ptrs_.push_back(name.c_str());
 
@@ -168,6 +172,8 @@ std::vector<Ort::Value> ModelSession::Run(float* input, const std::vector<int64_
   } leave{this};
   size_t count = 1;
   for (auto d : shape) count *= static_cast<size_t>(d);
+  inference_runs_.fetch_add(1);
+  images_inferred_.fetch_add(shape.empty() ? 0 : shape[0]);
   Ort::Value tensor = Ort::Value::CreateTensor<float>(*cpu_memory_, input, count, shape.data(), shape.size());
   const char* input_name = info_.input_name.c_str();
   try {

@@ -2,6 +2,7 @@
 #pragma once
 #include <onnxruntime_cxx_api.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,12 @@ class ModelSession {
   // Runs the network on one NCHW float tensor; thread-safe. Blocks while `parallel_runs` runs are in flight.
   std::vector<Ort::Value> Run(float* input, const std::vector<int64_t>& shape);
 
+  // ONNX Runtime session config entries in force (ours and the caller's ortConfig), as given to ORT.
+  const std::vector<std::pair<std::string, std::string>>& config_entries() const { return config_entries_; }
+  // Session.Run calls so far, and the images they carried (a batch of n counts n).
+  int64_t inference_runs() const { return inference_runs_.load(); }
+  int64_t images_inferred() const { return images_inferred_.load(); }
+
   BufferPool& buffers() { return buffers_; }
 
  private:
@@ -56,6 +63,8 @@ class ModelSession {
   std::unique_ptr<Ort::Session> session_;
   ModelInfo info_;
   std::vector<const char*> output_name_ptrs_;
+  std::vector<std::pair<std::string, std::string>> config_entries_;
+  std::atomic<int64_t> inference_runs_{0}, images_inferred_{0};
   // optional: even a null Ort:: wrapper calls into the ORT API when destroyed, and that API is absent when
   // the library failed to load.
   std::optional<Ort::MemoryInfo> cpu_memory_;

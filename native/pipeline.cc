@@ -8,6 +8,7 @@
 #include "decoders.h"
 #include "errors.h"
 #include "image.h"
+#include "input_file.h"
 
 namespace yolo {
 namespace {
@@ -124,14 +125,12 @@ ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& option
 
 }  // namespace
 
-ImageResult PredictDecoded(ModelSession& session, const cv::Mat& bgr, const PredictOptions& options) {
-  ImageResult result;
-  const Staged staged = Stage(session.info(), options, bgr, bgr.rows, bgr.cols, 0, &result);
-  RunStaged(session, &staged, 1, options);
-  return result;
+void ThrowIfAborted(const AbortFlag& abort) {
+  if (abort && abort->load(std::memory_order_relaxed)) throw Error(code::kAborted, "the call was aborted before it finished");
 }
 
-std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector<EncodedImage>& images, const PredictOptions& options) {
+std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector<EncodedImage>& images, const PredictOptions& options,
+                                        const AbortFlag& abort) {
   const ModelInfo& info = session.info();
   // Batching needs a dynamic batch axis; a static [1, 3, h, w] model runs one image at a time.
   const size_t window = info.dynamic_batch ? static_cast<size_t>(std::max(1, options.batch)) : 1;
@@ -141,6 +140,7 @@ std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector
   std::vector<Staged> staged, group;
   for (size_t begin = 0; begin < images.size(); begin += window) {
     // Decode a window of images (bounded memory), then run those of equal input size together, in input order.
+    ThrowIfAborted(abort);
     const size_t end = std::min(images.size(), begin + window);
     decoded.assign(end - begin, DecodedImage());
     staged.clear();
@@ -164,6 +164,71 @@ std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector
       RunStaged(session, group.data(), group.size(), options);
     }
   }
+  return results;
+}
+
+namespace {
+
+VideoLimits LimitsOf(const PredictOptions& o) {
+  VideoLimits limits;
+  limits.vid_stride = o.vid_stride;
+  limits.max_frames = o.max_frames;
+  limits.max_pixels = o.max_pixels;
+  limits.frame_limit = o.max_video_frames;
+  return limits;
+}
+
+}  // namespace
+
+std::unique_ptr<VideoReader> OpenVideo(const InputSource& input, const PredictOptions& options, const std::string& tmpdir) {
+  if (!input.path.empty()) return PathIsVideo(input.path) ? VideoReader::OpenFile(input.path, input.label, LimitsOf(options)) : nullptr;
+  if (!LooksLikeVideo(input.bytes.data(), input.bytes.size())) return nullptr;
+  return VideoReader::OpenBytes(input.bytes.data(), input.bytes.size(), tmpdir, input.label, LimitsOf(options));
+}
+
+bool PredictFrames(ModelSession& session, VideoReader& reader, const PredictOptions& options, size_t limit, const AbortFlag& abort,
+                   std::vector<ImageResult>* out) {
+  for (size_t n = 0; limit == 0 || n < limit; ++n) {
+    ThrowIfAborted(abort);
+    const auto t0 = Clock::now();
+    cv::Mat frame;
+    int64_t index = 0;
+    if (!reader.Next(&frame, &index)) return false;
+    ImageResult result;
+    const Staged staged = Stage(session.info(), options, frame, frame.rows, frame.cols, Ms(t0, Clock::now()), &result);
+    RunStaged(session, &staged, 1, options);
+    result.frame = index;
+    out->push_back(std::move(result));
+  }
+  return true;
+}
+
+std::vector<ImageResult> Predict(ModelSession& session, const PredictRequest& request) {
+  const PredictOptions& options = request.options;
+  std::vector<ImageResult> results;
+  std::vector<EncodedImage> images;               // consecutive images, predicted together
+  std::vector<std::vector<uint8_t>> file_bytes;  // inputs given as paths, read here (moving the outer vector keeps each buffer)
+  auto flush = [&] {
+    for (auto& r : PredictEncoded(session, images, options, request.abort)) results.push_back(std::move(r));
+    images.clear();
+    file_bytes.clear();
+  };
+  for (const InputSource& input : request.inputs) {
+    ThrowIfAborted(request.abort);
+    if (std::unique_ptr<VideoReader> video = OpenVideo(input, options, request.tmpdir)) {
+      flush();
+      PredictFrames(session, *video, options, 0, request.abort, &results);
+      continue;
+    }
+    if (!input.path.empty()) {
+      file_bytes.push_back(ReadInputFile(input.path, input.label));
+      images.push_back({file_bytes.back().data(), file_bytes.back().size(), input.label.c_str()});
+    } else {
+      images.push_back({input.bytes.data(), input.bytes.size(), input.label.c_str()});
+    }
+    if (images.size() >= static_cast<size_t>(std::max(1, options.batch))) flush();
+  }
+  flush();
   return results;
 }
 

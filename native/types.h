@@ -26,20 +26,22 @@ struct ModelInfo {
   std::map<std::string, std::string> metadata;  // every metadata_props entry, raw
 };
 
-// Per-call options, already validated by the TS facade (lib/options.ts).
+// Per-call options. Every field is set from the options lib/options.ts validated and completed with its defaults
+// (the one place defaults are defined); native code never supplies a default of its own.
 struct PredictOptions {
-  int imgsz = 640;
-  float conf = 0.25f;
-  float iou = 0.45f;
-  int max_det = 300;
-  int top_k = 1;                 // classify: how many classes to report in `top` (1 = only the HUB top-1)
+  int imgsz = 0;
+  float conf = 0.f;
+  float iou = 0.f;
+  int max_det = 0;
+  int top_k = 0;                 // classify: > 1 also reports the top-k classes as `top5`
   int64_t max_pixels = 0;        // 0 = no limit
-  bool rect = true;              // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square
-  bool simd = true;              // false selects the scalar reference kernels (tests compare both)
+  bool rect = false;             // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square
+  bool simd = false;             // false selects the scalar reference kernels (tests compare both)
   bool fast_decode = false;      // JPEG: decode at a reduced DCT scale when much larger than the input (image.h)
-  int batch = 1;                 // images per inference on dynamic-batch models (Ultralytics' batch)
-  int vid_stride = 1;
+  int batch = 0;                 // images per inference on dynamic-batch models (Ultralytics' batch)
+  int vid_stride = 0;
   int64_t max_frames = 0;        // 0 = all
+  int64_t max_video_frames = 0;  // refuse longer videos (0 = no limit)
 };
 
 // One prediction. `box` holds x1,y1,x2,y2 (detect / segment / pose) or the 4 OBB corners (8 values).

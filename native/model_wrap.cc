@@ -1,0 +1,186 @@
+#include "model_wrap.h"
+
+#include "addon_data.h"
+#include "errors.h"
+#include "js_convert.h"
+#include "ort_runtime.h"
+#include "pipeline.h"
+#include "promise_worker.h"
+#include "stream_wrap.h"
+
+namespace yolo {
+namespace {
+
+class LoadWorker : public PromiseWorker {
+ public:
+  LoadWorker(Napi::Env env, std::string path, SessionConfig config, ResponseLabels labels)
+      : PromiseWorker(env), path_(std::move(path)), config_(std::move(config)), labels_(std::move(labels)) {}
+  void Execute() override {
+    Guard([&] {
+      session_ = std::make_shared<ModelSession>(path_, config_);
+      labels_.onnxruntime = LoadedOrtVersion();
+    });
+  }
+  void OnOK() override {
+    Napi::Object instance = DataOf(Env()).model_constructor.New({});
+    ModelWrap::Unwrap(instance)->Attach(std::move(session_), std::move(labels_));
+    deferred_.Resolve(instance);
+  }
+
+ private:
+  std::string path_;
+  SessionConfig config_;
+  ResponseLabels labels_;
+  std::shared_ptr<ModelSession> session_;
+};
+
+class PredictWorker : public PromiseWorker {
+ public:
+  PredictWorker(Napi::Env env, std::shared_ptr<ModelSession> session, PredictRequest request, const ResponseLabels& labels)
+      : PromiseWorker(env), session_(std::move(session)), request_(std::move(request)), labels_(labels) {}
+  void Execute() override {
+    Guard([&] { results_ = Predict(*session_, request_); });
+  }
+  void OnOK() override { deferred_.Resolve(ResponseToJs(Env(), results_, session_->info(), request_.options, labels_)); }
+
+ private:
+  std::shared_ptr<ModelSession> session_;
+  PredictRequest request_;
+  ResponseLabels labels_;
+  std::vector<ImageResult> results_;
+};
+
+// Runs body, turning a yolo::Error thrown on the JS thread (argument conversion) into a JS error with its code.
+template <typename F>
+Napi::Value OnJsThread(Napi::Env env, F&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    throw MakeError(env, e.code(), e.what());
+  }
+}
+
+}  // namespace
+
+Napi::Function ModelWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeModel",
+                     {
+                         InstanceMethod<&ModelWrap::Predict>("predict"),
+                         InstanceMethod<&ModelWrap::OpenStream>("openStream"),
+                         InstanceMethod<&ModelWrap::Info>("info"),
+                         InstanceMethod<&ModelWrap::Stats>("stats"),
+                         InstanceMethod<&ModelWrap::Dispose>("dispose"),
+                     });
+}
+
+void ModelWrap::Attach(std::shared_ptr<ModelSession> session, ResponseLabels labels) {
+  session_ = std::move(session);
+  labels_ = std::move(labels);
+}
+
+std::shared_ptr<ModelSession> ModelWrap::Session(Napi::Env env) const {
+  if (!session_) throw MakeError(env, code::kDisposed, "the model has been disposed; load it again");
+  return session_;
+}
+
+// predict(inputs[], options) -> Promise<HubResponse>
+Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<ModelSession> session = Session(env);
+  return OnJsThread(env, [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[1].IsObject()) throw Error(code::kInternal, "predict(inputs[], options) expected");
+    const Napi::Object options = info[1].As<Napi::Object>();
+    PredictRequest request;
+    request.inputs = ReadInputs(info[0]);
+    request.options = ReadPredictOptions(options);
+    request.tmpdir = RequiredString(options, "tmpdir");
+    request.abort = ReadAbortFlag(options);
+    auto* worker = new PredictWorker(env, std::move(session), std::move(request), labels_);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  });
+}
+
+// openStream(input, options) -> Promise<NativeVideoStream | null>
+Napi::Value ModelWrap::OpenStream(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<ModelSession> session = Session(env);
+  return OnJsThread(env, [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[1].IsObject()) throw Error(code::kInternal, "openStream(input, options) expected");
+    const Napi::Object options = info[1].As<Napi::Object>();
+    return OpenVideoStream(env, std::move(session), ReadInput(info[0], "input buffer"), ReadPredictOptions(options),
+                           RequiredString(options, "tmpdir"), ReadAbortFlag(options));
+  });
+}
+
+Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelSession> session = Session(env);
+  const ModelInfo& m = session->info();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("task", TaskName(m.task));
+  Napi::Array names = Napi::Array::New(env, m.names.size());
+  for (size_t i = 0; i < m.names.size(); ++i) names.Set(static_cast<uint32_t>(i), m.names[i]);
+  o.Set("names", names);
+  o.Set("stride", m.stride);
+  Napi::Array imgsz = Napi::Array::New(env, 2);
+  imgsz.Set(0u, m.imgsz_h);
+  imgsz.Set(1u, m.imgsz_w);
+  o.Set("imgsz", imgsz);
+  o.Set("dynamic", m.dynamic_hw);
+  o.Set("dynamicBatch", m.dynamic_batch);
+  Napi::Array input = Napi::Array::New(env, 4);
+  input.Set(0u, m.dynamic_batch ? env.Null() : Napi::Number::New(env, static_cast<double>(m.fixed_batch)));
+  input.Set(1u, 3);
+  input.Set(2u, m.input_h < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(m.input_h)));
+  input.Set(3u, m.input_w < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(m.input_w)));
+  o.Set("inputShape", input);
+  if (m.kpt_count > 0) {
+    Napi::Array kpt = Napi::Array::New(env, 2);
+    kpt.Set(0u, m.kpt_count);
+    kpt.Set(1u, m.kpt_dims);
+    o.Set("kptShape", kpt);
+  }
+  Napi::Object metadata = Napi::Object::New(env);
+  for (const auto& [k, v] : m.metadata) metadata.Set(k, v);
+  o.Set("metadata", metadata);
+  o.Set("sessionPath", session->path());  // the file ORT built the session from (an optimized-cache entry, say)
+  Napi::Object entries = Napi::Object::New(env);
+  for (const auto& [k, v] : session->config_entries()) entries.Set(k, v);
+  o.Set("sessionConfig", entries);
+  return o;
+}
+
+// stats() -> { inferenceRuns, imagesInferred }: what the session has run so far.
+Napi::Value ModelWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelSession> session = Session(env);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("inferenceRuns", static_cast<double>(session->inference_runs()));
+  o.Set("imagesInferred", static_cast<double>(session->images_inferred()));
+  return o;
+}
+
+Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
+  session_.reset();  // workers in flight hold their own reference; the session dies with the last of them
+  return info.Env().Undefined();
+}
+
+// load(path, options: { label, version, ...session config }) -> Promise<NativeModel>
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return OnJsThread(env, [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) throw Error(code::kInternal, "load(path, options) expected");
+    const Napi::Object options = info[1].As<Napi::Object>();
+    ResponseLabels labels;
+    labels.model = RequiredString(options, "label");
+    labels.yolo_native = RequiredString(options, "version");
+    auto* worker = new LoadWorker(env, info[0].As<Napi::String>().Utf8Value(), ReadSessionConfig(options), std::move(labels));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  });
+}
+
+}  // namespace yolo

@@ -1,0 +1,127 @@
+#include "stream_wrap.h"
+
+#include <algorithm>
+
+#include "addon_data.h"
+#include "errors.h"
+#include "hub_json.h"
+#include "promise_worker.h"
+
+namespace yolo {
+namespace {
+
+class StreamOpenWorker : public PromiseWorker {
+ public:
+  StreamOpenWorker(Napi::Env env, std::shared_ptr<StreamState> state, InputSource input, std::string tmpdir)
+      : PromiseWorker(env), state_(std::move(state)), input_(std::move(input)), tmpdir_(std::move(tmpdir)) {}
+  void Execute() override {
+    Guard([&] { state_->reader = OpenVideo(input_, state_->options, tmpdir_); });
+  }
+  void OnOK() override {
+    if (!state_->reader) {
+      deferred_.Resolve(Env().Null());
+      return;
+    }
+    Napi::Object instance = DataOf(Env()).stream_constructor.New({});
+    VideoStreamWrap::Unwrap(instance)->Attach(std::move(state_));
+    deferred_.Resolve(instance);
+  }
+
+ private:
+  std::shared_ptr<StreamState> state_;
+  InputSource input_;
+  std::string tmpdir_;
+};
+
+class StreamNextWorker : public PromiseWorker {
+ public:
+  StreamNextWorker(Napi::Env env, std::shared_ptr<StreamState> state, size_t count, Napi::Object owner)
+      : PromiseWorker(env), state_(std::move(state)), count_(count), owner_(Napi::Persistent(owner)) {}
+  void Execute() override {
+    Guard([&] {
+      if (state_->ended) return;
+      if (!PredictFrames(*state_->session, *state_->reader, state_->options, count_, state_->abort, &results_)) {
+        state_->ended = true;
+        state_->reader.reset();  // release the decoder as soon as the video has ended
+      }
+    });
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Release();
+    Napi::Array images = Napi::Array::New(env, results_.size());
+    for (size_t i = 0; i < results_.size(); ++i) {
+      images.Set(static_cast<uint32_t>(i), ImageToJs(env, results_[i], state_->session->info(), state_->options));
+    }
+    deferred_.Resolve(images);
+  }
+  void OnError(const Napi::Error& e) override {
+    Release();
+    state_->ended = true;
+    state_->reader.reset();
+    PromiseWorker::OnError(e);
+  }
+
+ private:
+  void Release() { VideoStreamWrap::Unwrap(owner_.Value())->busy() = false; }
+  std::shared_ptr<StreamState> state_;
+  size_t count_;
+  Napi::ObjectReference owner_;
+  std::vector<ImageResult> results_;
+};
+
+}  // namespace
+
+Napi::Function VideoStreamWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeVideoStream",
+                     {
+                         InstanceMethod<&VideoStreamWrap::Next>("next"),
+                         InstanceMethod<&VideoStreamWrap::Close>("close"),
+                         InstanceMethod<&VideoStreamWrap::Info>("info"),
+                     });
+}
+
+Napi::Value VideoStreamWrap::Next(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t count = info.Length() > 0 && info[0].IsNumber() ? static_cast<size_t>(std::max(1, info[0].As<Napi::Number>().Int32Value())) : 1;
+  if (!state_ || state_->ended) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Resolve(Napi::Array::New(env, 0));
+    return deferred.Promise();
+  }
+  if (busy_.exchange(true)) throw MakeError(env, code::kInternal, "stream.next() called while a previous next() is still pending");
+  auto* worker = new StreamNextWorker(env, state_, count, Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value VideoStreamWrap::Close(const Napi::CallbackInfo& info) {
+  state_.reset();  // a chunk in flight keeps its own reference; the reader dies with the last of them
+  return info.Env().Undefined();
+}
+
+Napi::Value VideoStreamWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  if (state_ && state_->reader && !busy_) {
+    o.Set("fps", state_->reader->fps());
+    o.Set("frameCount", static_cast<double>(state_->reader->frame_count_hint()));
+  }
+  o.Set("closed", !state_);
+  return o;
+}
+
+Napi::Value OpenVideoStream(Napi::Env env, std::shared_ptr<ModelSession> session, InputSource input, const PredictOptions& options,
+                            std::string tmpdir, AbortFlag abort) {
+  auto state = std::make_shared<StreamState>();
+  state->session = std::move(session);
+  state->options = options;
+  state->abort = std::move(abort);
+  auto* worker = new StreamOpenWorker(env, std::move(state), std::move(input), std::move(tmpdir));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace yolo

@@ -1,0 +1,44 @@
+// Chunked video prediction: model.openStream(input, options) -> Promise<NativeVideoStream | null> (null: the input
+// is an image, which the facade predicts as one entry); stream.next(n) -> Promise<images[]> (empty at the end), one
+// AsyncWorker per chunk; stream.close() releases the reader (and so the decoder and any spilled temp file).
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "model_session.h"
+#include "pipeline.h"
+
+namespace yolo {
+
+struct StreamState {
+  std::shared_ptr<ModelSession> session;
+  std::unique_ptr<VideoReader> reader;
+  PredictOptions options;
+  AbortFlag abort;
+  bool ended = false;
+};
+
+class VideoStreamWrap : public Napi::ObjectWrap<VideoStreamWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit VideoStreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VideoStreamWrap>(info) {}
+  void Attach(std::shared_ptr<StreamState> state) { state_ = std::move(state); }
+  std::atomic<bool>& busy() { return busy_; }
+
+ private:
+  Napi::Value Next(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Info(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<StreamState> state_;
+  std::atomic<bool> busy_{false};
+};
+
+// Opens the input on a worker thread; resolves to a NativeVideoStream, or null for an image.
+Napi::Value OpenVideoStream(Napi::Env env, std::shared_ptr<ModelSession> session, InputSource input, const PredictOptions& options,
+                            std::string tmpdir, AbortFlag abort);
+
+}  // namespace yolo
