@@ -8,7 +8,7 @@ export const ErrorCodes = {
   FILE_NOT_FOUND: 'E_FILE_NOT_FOUND', // an input or model path does not exist
   EMPTY_INPUT: 'E_EMPTY_INPUT', // a zero-byte input
   DECODE_FAILED: 'E_DECODE_FAILED', // not a decodable (or a truncated / corrupt) image
-  IMAGE_TOO_LARGE: 'E_IMAGE_TOO_LARGE', // over maxPixels / maxBytes
+  IMAGE_TOO_LARGE: 'E_IMAGE_TOO_LARGE', // more pixels than maxPixels (image or video frame)
   MODEL_NOT_FOUND: 'E_MODEL_NOT_FOUND', // a model name / id that resolves to no file
   MODEL_INVALID: 'E_MODEL_INVALID', // not an ONNX model
   MODEL_UNSUPPORTED: 'E_MODEL_UNSUPPORTED', // ONNX, but not a YOLO export this library understands
@@ -17,6 +17,8 @@ export const ErrorCodes = {
   INFERENCE: 'E_INFERENCE', // ONNX Runtime failed while running
   DISPOSED: 'E_DISPOSED', // the model was disposed
   VIDEO_DECODE: 'E_VIDEO_DECODE', // a video that cannot be opened or decoded
+  VIDEO_TOO_LONG: 'E_VIDEO_TOO_LONG', // more frames to process than maxVideoFrames
+  ABORTED: 'E_ABORTED', // the call's AbortSignal fired before it finished
   DOWNLOAD_FAILED: 'E_DOWNLOAD_FAILED', // fetching model weights failed
   INTERNAL: 'E_INTERNAL',
 } as const;

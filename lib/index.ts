@@ -1,8 +1,10 @@
-export { loadModel, predict, clearModelCache, Model, normalizeInputs } from './model.js';
-export type { Task, ImageInput, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox } from './model.js';
+export { loadModel, predict, clearModelCache, cachedModels, Model, normalizeInputs } from './model.js';
+export type { ImageInput } from './model.js';
+export type { Task, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox } from './hub.js';
+export type { NativeModelInfo as ModelInfo, NativeModelStats as ModelStats } from './native.js';
 export { YoloError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS } from './options.js';
+export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS, LOAD_DEFAULTS } from './options.js';
 export type { PredictOptions, LoadOptions, Provider } from './options.js';
 export type { StreamOptions } from './video.js';
 export { resolveModelPath, hubModelId, defaultModelsDir } from './resolve.js';

@@ -1,45 +1,19 @@
-/** The public facade: loadModel / Model.predict / predict, returning the HUB Inference API JSON. */
+/** The public facade: loadModel / Model.predict / predict, returning the HUB Inference API JSON the native side builds. */
 import { basename, resolve as resolvePath } from 'node:path';
 import { ErrorCodes, YoloError, fromNative } from './errors.js';
-import { defaultOrtLibrary, native, type NativeImage, type NativeModel, type NativeModelInfo } from './native.js';
-import { resolveLoadOptions, resolvePredictOptions, type LoadOptions, type PredictOptions, type ResolvedPredictOptions } from './options.js';
+import type { HubImage, HubResponse, Task } from './hub.js';
+import { defaultOrtLibrary, native, type NativeModel, type NativeModelInfo, type NativeModelStats } from './native.js';
+import { resolveLoadOptions, resolvePredictOptions, type LoadOptions, type PredictOptions } from './options.js';
 import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
 import { downloadModel } from './download.js';
 import { loadOptimized } from './optimized-cache.js';
 import { version } from './version.js';
-import { nativeOptions, resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
+import { resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
+import { nativeCall } from './native-call.js';
 
-export type Task = NativeModelInfo['task'];
+export type { Task, Box, ObbBox, HubResult, HubImage, HubMetadata, HubResponse } from './hub.js';
 /** An encoded image (Buffer / Uint8Array / ArrayBuffer) or a file path. */
 export type ImageInput = string | Uint8Array | ArrayBuffer;
-
-export interface Box { x1: number; y1: number; x2: number; y2: number }
-export interface ObbBox extends Box { x3: number; y3: number; x4: number; y4: number }
-export interface HubResult {
-  name: string;
-  class: number;
-  confidence: number;
-  box?: Box | ObbBox;
-  segments?: { x: number[]; y: number[] };
-  keypoints?: { x: number[]; y: number[]; visible: number[] };
-}
-export interface HubImage {
-  results: HubResult[];
-  shape: [number, number];
-  speed: { preprocess: number; inference: number; postprocess: number };
-  frame?: number;
-  top5?: { name: string; class: number; confidence: number }[];
-}
-export interface HubMetadata {
-  model: string;
-  task: Task;
-  imgsz: number;
-  inputShape: [number, number] | null;
-  conf: number;
-  iou: number;
-  version: { yoloNative: string; onnxruntime: string };
-}
-export interface HubResponse { images: HubImage[]; metadata: HubMetadata }
 
 function toNativeInput(input: unknown, index: number): Uint8Array | string {
   if (typeof input === 'string') {
@@ -51,7 +25,7 @@ function toNativeInput(input: unknown, index: number): Uint8Array | string {
     return input;
   }
   if (input instanceof ArrayBuffer) return toNativeInput(new Uint8Array(input), index);
-  const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input === 'object' ? (input as object).constructor?.name ?? 'object' : typeof input;
+  const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input === 'object' ? ((input as object).constructor?.name ?? 'object') : typeof input;
   throw new YoloError(ErrorCodes.INVALID_INPUT, `input #${index} must be a Buffer, Uint8Array, ArrayBuffer or file path; received ${kind}`, 'input');
 }
 
@@ -71,14 +45,14 @@ export class Model {
   readonly dynamic: boolean;
   readonly inputShape: (number | null)[];
   readonly kptShape?: [number, number];
+  /** The model file as resolved from the reference given to loadModel. */
   readonly path: string;
   /** Every metadata_props entry of the ONNX file, raw. */
   readonly metadata: Record<string, string>;
   #native: NativeModel | undefined;
-  #ortVersion: string;
 
   /** @internal use loadModel() */
-  constructor(nativeModel: NativeModel, path?: string) {
+  constructor(nativeModel: NativeModel, path: string) {
     this.#native = nativeModel;
     const info = nativeModel.info();
     this.task = info.task;
@@ -88,19 +62,12 @@ export class Model {
     this.dynamic = info.dynamic;
     this.inputShape = info.inputShape;
     if (info.kptShape) this.kptShape = info.kptShape;
-    this.path = path ?? info.path; // the model file, also when the session came from the optimized-model cache
+    this.path = path;
     this.metadata = info.metadata;
-    this.#ortVersion = native().runtimeInfo().ortVersion;
   }
 
   get disposed(): boolean {
     return this.#native === undefined;
-  }
-
-  /** The size the network actually runs at for a requested imgsz. */
-  effectiveImgsz(imgsz: number): number {
-    if (!this.dynamic) return Math.max(this.inputShape[2] ?? 0, this.inputShape[3] ?? 0);
-    return Math.max(this.stride, Math.ceil(imgsz / this.stride) * this.stride);
   }
 
   /** @internal the native handle, for the stream / video paths */
@@ -109,29 +76,14 @@ export class Model {
     return this.#native;
   }
 
-  /** @internal one native image result as a HUB `images[]` entry */
-  hubImage(img: NativeImage, o: ResolvedPredictOptions): HubImage {
-    const out: HubImage = { results: img.results as HubResult[], shape: img.shape, speed: img.speed };
-    if (img.frame !== undefined) out.frame = img.frame;
-    if (img.top && o.topk > 1) out.top5 = img.top;
-    return out;
+  /** What the native session is: the model's metadata, the file ORT built the session from, its config entries. */
+  info(): NativeModelInfo {
+    return this.nativeHandle().info();
   }
 
-  /** @internal builds the HUB envelope around native image results */
-  envelope(images: NativeImage[], o: ResolvedPredictOptions): HubResponse {
-    const first = images[0];
-    return {
-      images: images.map((img) => this.hubImage(img, o)),
-      metadata: {
-        model: basename(this.path).replace(/\.onnx$/i, ''),
-        task: this.task,
-        imgsz: this.effectiveImgsz(o.imgsz),
-        inputShape: first ? first.inputShape : null,
-        conf: o.conf,
-        iou: o.iou,
-        version: { yoloNative: version, onnxruntime: this.#ortVersion },
-      },
-    };
+  /** What the session has run so far: inference runs (a batch is one) and the images they carried. */
+  stats(): NativeModelStats {
+    return this.nativeHandle().stats();
   }
 
   /**
@@ -142,13 +94,14 @@ export class Model {
     const o = resolvePredictOptions(options);
     const inputs = normalizeInputs(input);
     const handle = this.nativeHandle();
-    let images: NativeImage[];
+    const call = nativeCall(o);
     try {
-      images = await handle.predict(inputs, nativeOptions(o));
+      return await handle.predict(inputs, call.options);
     } catch (e) {
       throw fromNative(e);
+    } finally {
+      call.done();
     }
-    return this.envelope(images, o);
   }
 
   /**
@@ -160,7 +113,7 @@ export class Model {
     const o = resolveStreamOptions(options);
     if (Array.isArray(input)) throw new YoloError(ErrorCodes.INVALID_INPUT, 'stream() takes one video or image, not an array; received array', 'input');
     const [nativeInput] = normalizeInputs(input);
-    return streamImages(this.nativeHandle(), nativeInput, o, (img) => this.hubImage(img, o.predict));
+    return streamImages(this.nativeHandle(), nativeInput, o);
   }
 
   /** Releases the session; predictions already in flight still complete. */
@@ -180,10 +133,10 @@ export async function loadModel(model: string, options?: LoadOptions): Promise<M
     if (!(e instanceof YoloError && e.code === ErrorCodes.MODEL_NOT_FOUND && o.download)) throw e;
     path = await downloadModel(hubModelId(model) ?? model, o.modelsDir ?? defaultModelsDir(), o.download);
   }
-  const ortLibrary = o.ortLibrary ?? defaultOrtLibrary();
+  const nativeOptions = { ...o, ortLibrary: o.ortLibrary ?? defaultOrtLibrary(), label: basename(path).replace(/\.onnx$/i, ''), version };
   let handle: NativeModel;
   try {
-    handle = await loadOptimized((p, opts) => native().load(p, opts), path, { ...o, ortLibrary });
+    handle = await loadOptimized((p, opts) => native().load(p, opts), path, nativeOptions);
   } catch (e) {
     throw fromNative(e);
   }
@@ -204,6 +157,12 @@ export async function predict(model: string, input: ImageInput | ImageInput[], o
     pending.catch(() => cache.delete(key));
   }
   return (await pending).predict(input, predictOptions);
+}
+
+/** The models the one-shot predict() holds now, loaded ones only. */
+export async function cachedModels(): Promise<Model[]> {
+  const settled = await Promise.allSettled(cache.values());
+  return settled.flatMap((s) => (s.status === 'fulfilled' && !s.value.disposed ? [s.value] : []));
 }
 
 /** Disposes every model the one-shot predict() cached. */

@@ -3,14 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ErrorCodes, YoloError } from './errors.js';
 
-export interface NativeImage {
-  results: unknown[];
-  shape: [number, number];
-  speed: { preprocess: number; inference: number; postprocess: number };
-  inputShape: [number, number];
-  top?: { name: string; class: number; confidence: number }[];
-  frame?: number;
-}
+import type { HubImage, HubResponse } from './hub.js';
 
 export interface NativeModelInfo {
   task: 'detect' | 'segment' | 'pose' | 'obb' | 'classify';
@@ -22,43 +15,64 @@ export interface NativeModelInfo {
   inputShape: (number | null)[];
   kptShape?: [number, number];
   metadata: Record<string, string>;
-  path: string;
+  /** The file ONNX Runtime built the session from (the model, or its optimized-model cache entry). */
+  sessionPath: string;
+  /** ONNX Runtime session config entries in force. */
+  sessionConfig: Record<string, string>;
+}
+
+export interface NativeModelStats {
+  /** session.Run calls so far (a batch of n images is one). */
+  inferenceRuns: number;
+  /** Images those runs carried. */
+  imagesInferred: number;
 }
 
 export interface NativeVideoStream {
   /** The next n processed frames (an empty array once the video has ended). One call at a time. */
-  next(n: number): Promise<NativeImage[]>;
+  next(n: number): Promise<HubImage[]>;
   /** Releases the decoder (and the spilled temp file); idempotent. */
   close(): void;
   info(): { fps?: number; frameCount?: number; closed: boolean };
 }
 
-export interface NativeModel {
-  predict(inputs: (Uint8Array | string)[], options: object): Promise<NativeImage[]>;
-  /** Opens a video for chunked prediction; null when the input is an image. */
-  openStream(input: Uint8Array | string, options: object): Promise<NativeVideoStream | null>;
-  dispose(): void;
-  info(): NativeModelInfo;
-  [extra: string]: unknown;
+/** Set from JS while a call runs: the worker stops between images and between frames (E_ABORTED). */
+export interface NativeAbortFlag {
+  abort(): void;
 }
 
-export interface NativeBinding {
-  load(path: string, options: object): Promise<NativeModel>;
+export interface NativeModel {
+  /** Resolves to the whole HUB response, built natively. */
+  predict(inputs: (Uint8Array | string)[], options: object): Promise<HubResponse>;
+  /** Opens a video for chunked prediction; null when the input is an image. */
+  openStream(input: Uint8Array | string, options: object): Promise<NativeVideoStream | null>;
+  info(): NativeModelInfo;
+  stats(): NativeModelStats;
+  dispose(): void;
+}
+
+/** Hooks for the test suite only (native/test_hooks.cc). */
+export interface NativeTestHooks {
   letterboxTensor(image: Uint8Array, imgsz: number, autoPad: boolean, stride?: number, simd?: boolean): { data: Float32Array; shape: number[] };
   classifyTensor(image: Uint8Array, height: number, width?: number, simd?: boolean): { data: Float32Array; shape: number[] };
-  /** Test hook: decodes like predict (JPEGs through libjpeg directly unless `opencv`, or it declines) into BGR rows at
-   * 1/reduction scale; `direct` says which path ran, `ms` times the decode alone. */
+  /** Decodes like predict (JPEGs through libjpeg directly unless `opencv`, or it declines) into BGR rows at
+   * 1/reduction scale, without the header gate; `direct` says which path ran, `ms` times the decode alone. */
   decodeImage(
     image: Uint8Array,
     options?: { opencv?: boolean; reduction?: 1 | 2 | 4 | 8 },
   ): { width: number; height: number; data: Buffer; direct: boolean; ms: number };
   nms(boxes: Float32Array, iou: number, rotated: boolean, simd: boolean): number[];
+  /** Native video readers alive. */
+  liveVideoReaders(): number;
+}
+
+export interface NativeBinding {
+  load(path: string, options: object): Promise<NativeModel>;
   runtimeInfo(): { ortLibrary: string; ortVersion: string; simd: string; ortApiVersion: number };
   /** Whether the input is a video (bytes: magic numbers; a path: its content, then its extension). */
   isVideo(input: Uint8Array | string): boolean;
-  /** Test hook: native video readers alive. */
-  liveVideoReaders(): number;
-  [extra: string]: unknown;
+  createAbortFlag(): NativeAbortFlag;
+  __test: NativeTestHooks;
 }
 
 export const packageRoot = join(__dirname, '..', '..');

@@ -1,21 +1,27 @@
 /**
- * Every option is validated here, once, before anything crosses into C++. Ranges are the HUB Inference API's
- * (imgsz 32-1280, conf 0.01-1.0, iou 0.0-0.95); messages name the argument, the valid range and the value.
+ * Every option is validated here, once, before anything crosses into C++, and completed with its default: the
+ * defaults below are the only ones (the native side requires every field). Ranges are Ultralytics' own (conf and iou
+ * in [0, 1], any imgsz the model allows), so a library user can run what Ultralytics runs (conf 0.001 for mAP); the
+ * REST server narrows them to the HUB Inference API's (lib/server/form.ts). Messages name the argument, the valid
+ * range and the value received.
  */
 import { ErrorCodes, YoloError } from './errors.js';
 
 export interface PredictOptions {
-  /** Inference size, 32-1280 (default 640). Dynamic models round it up to the stride; static models use their own size. */
+  /** Inference size, 1-8192 (default 640). Dynamic models round it up to the stride; static models use their own size. */
   imgsz?: number;
-  /** Confidence threshold, 0.01-1.0 (default 0.25). */
+  /** Confidence threshold, 0-1 (default 0.25): a candidate is kept when its score is strictly greater. */
   conf?: number;
-  /** NMS IoU threshold, 0.0-0.95 (default 0.45). */
+  /** NMS IoU threshold, 0-1 (default 0.45): a box is suppressed when its IoU is strictly greater. */
   iou?: number;
   /** Most detections per image, 1-30000 (default 300, as Ultralytics). */
   maxDet?: number;
   /** Classify: also report the top-5 classes as `top5` on each image (default false). */
   top5?: boolean;
-  /** Reject images whose pixel count exceeds this before decoding them (default 268402689, as sharp; 0 = no limit). */
+  /**
+   * Refuse images (and video frames) with more pixels than this, read from the header before any decoder runs
+   * (default 134217728 = 2^27, 384 MiB as BGR; 0 = no limit).
+   */
   maxPixels?: number;
   /**
    * Images per inference, 1-64 (default 1, as Ultralytics' batch): with an array input on a dynamic-batch model,
@@ -27,6 +33,14 @@ export interface PredictOptions {
   vidStride?: number;
   /** Video: stop after this many processed frames (default 0 = all). */
   maxFrames?: number;
+  /**
+   * Video: refuse (E_VIDEO_TOO_LONG) a video that would give more processed frames than this, checked against the
+   * container's frame count before any frame is decoded, and while decoding when the container does not say
+   * (default 0 = no limit).
+   */
+  maxVideoFrames?: number;
+  /** Aborts the call (E_ABORTED) between images and between video frames. */
+  signal?: AbortSignal;
   /** Dynamic models: letterbox only to a multiple of the stride (default true, as Ultralytics); false pads to imgsz x imgsz. */
   rect?: boolean;
   /** Use the SIMD kernels (default true); false runs the scalar reference kernels. */
@@ -49,9 +63,11 @@ export interface ResolvedPredictOptions {
   batch: number;
   vidStride: number;
   maxFrames: number;
+  maxVideoFrames: number;
   rect: boolean;
   simd: boolean;
   fastDecode: boolean;
+  signal?: AbortSignal;
 }
 
 export type Provider = 'cpu' | 'cuda' | 'tensorrt';
@@ -104,22 +120,33 @@ export interface ResolvedLoadOptions {
   download?: { baseUrl?: string; sha256?: string; maxBytes?: number; timeoutMs?: number };
 }
 
-export const PREDICT_DEFAULTS: ResolvedPredictOptions = Object.freeze({
+export const PREDICT_DEFAULTS: Readonly<ResolvedPredictOptions> = Object.freeze({
   imgsz: 640,
   conf: 0.25,
   iou: 0.45,
   maxDet: 300,
   topk: 1,
-  maxPixels: 268402689,
+  maxPixels: 2 ** 27,
   batch: 1,
   vidStride: 1,
   maxFrames: 0,
+  maxVideoFrames: 0,
   rect: true,
   simd: true,
   fastDecode: false,
 });
 
-function fail(argument: string, expected: string, value: unknown): never {
+export const LOAD_DEFAULTS: Readonly<ResolvedLoadOptions> = Object.freeze({
+  threads: 0,
+  parallelRuns: 1,
+  providers: ['cpu'] as Provider[],
+  deviceId: 0,
+  spinning: true,
+  graphOptimization: 99,
+});
+
+/** Throws the E_INVALID_ARGUMENT every validator here throws: `<argument> must be <expected>; received <value>`. */
+export function fail(argument: string, expected: string, value: unknown): never {
   let shown: string;
   try {
     shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(JSON.stringify(value) ?? value);
@@ -129,15 +156,28 @@ function fail(argument: string, expected: string, value: unknown): never {
   throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${argument} must be ${expected}; received ${shown}`, argument);
 }
 
-/** A number in [min, max]; integer when `integer`. Numeric strings are accepted (form fields arrive as text). */
+/** A number in [min, max]; integer when `integer`. */
 export function checkNumber(argument: string, value: unknown, min: number, max: number, integer: boolean): number {
   const expected = `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`;
-  let n: number;
-  if (typeof value === 'number') n = value;
-  else if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) n = Number(value);
-  else return fail(argument, expected, value);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) fail(argument, expected, value);
-  return n;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    fail(argument, expected, value);
+  }
+  return value as number;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * checkNumber for values that arrive as text (form fields, environment variables, command-line flags): a number,
+ * or a plain decimal numeral (no hex, no blanks, no empty string), with the same message as checkNumber.
+ */
+export function checkNumeral(argument: string, value: unknown, min: number, max: number, integer: boolean): number {
+  if (typeof value === 'string' && DECIMAL.test(value)) {
+    const n = Number(value);
+    if (n >= min && n <= max && (!integer || Number.isInteger(n))) return n;
+  }
+  if (typeof value === 'number') return checkNumber(argument, value, min, max, integer);
+  return fail(argument, `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`, value);
 }
 
 function checkBoolean(argument: string, value: unknown): boolean {
@@ -159,24 +199,29 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
   }
 }
 
-const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'rect', 'simd', 'fastDecode'] as const;
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'signal'] as const;
 
 export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
   checkKeys('predict option', o, PREDICT_KEYS);
   const r: ResolvedPredictOptions = { ...PREDICT_DEFAULTS };
-  if (o.imgsz !== undefined) r.imgsz = checkNumber('imgsz', o.imgsz, 32, 1280, true);
-  if (o.conf !== undefined) r.conf = checkNumber('conf', o.conf, 0.01, 1.0, false);
-  if (o.iou !== undefined) r.iou = checkNumber('iou', o.iou, 0.0, 0.95, false);
+  if (o.imgsz !== undefined) r.imgsz = checkNumber('imgsz', o.imgsz, 1, 8192, true);
+  if (o.conf !== undefined) r.conf = checkNumber('conf', o.conf, 0, 1, false);
+  if (o.iou !== undefined) r.iou = checkNumber('iou', o.iou, 0, 1, false);
   if (o.maxDet !== undefined) r.maxDet = checkNumber('maxDet', o.maxDet, 1, 30000, true);
   if (o.top5 !== undefined) r.topk = checkBoolean('top5', o.top5) ? 5 : 1;
   if (o.maxPixels !== undefined) r.maxPixels = checkNumber('maxPixels', o.maxPixels, 0, Number.MAX_SAFE_INTEGER, true);
   if (o.batch !== undefined) r.batch = checkNumber('batch', o.batch, 1, 64, true);
   if (o.vidStride !== undefined) r.vidStride = checkNumber('vidStride', o.vidStride, 1, 10000, true);
   if (o.maxFrames !== undefined) r.maxFrames = checkNumber('maxFrames', o.maxFrames, 0, Number.MAX_SAFE_INTEGER, true);
+  if (o.maxVideoFrames !== undefined) r.maxVideoFrames = checkNumber('maxVideoFrames', o.maxVideoFrames, 0, Number.MAX_SAFE_INTEGER, true);
   if (o.rect !== undefined) r.rect = checkBoolean('rect', o.rect);
   if (o.simd !== undefined) r.simd = checkBoolean('simd', o.simd);
   if (o.fastDecode !== undefined) r.fastDecode = checkBoolean('fastDecode', o.fastDecode);
+  if (o.signal !== undefined) {
+    if (!(o.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', o.signal);
+    r.signal = o.signal as AbortSignal;
+  }
   return r;
 }
 
@@ -192,7 +237,7 @@ function checkString(argument: string, value: unknown): string {
 export function resolveLoadOptions(input: unknown): ResolvedLoadOptions {
   const o = checkObject('options', input);
   checkKeys('load option', o, LOAD_KEYS);
-  const r: ResolvedLoadOptions = { threads: 0, parallelRuns: 1, providers: ['cpu'], deviceId: 0, spinning: true, graphOptimization: 99 };
+  const r: ResolvedLoadOptions = { ...LOAD_DEFAULTS, providers: [...LOAD_DEFAULTS.providers] };
   if (o.threads !== undefined) r.threads = checkNumber('threads', o.threads, 0, 1024, true);
   if (o.parallelRuns !== undefined) r.parallelRuns = checkNumber('parallelRuns', o.parallelRuns, 1, 64, true);
   if (o.ortLibrary !== undefined) r.ortLibrary = checkString('ortLibrary', o.ortLibrary);

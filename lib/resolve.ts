@@ -3,7 +3,7 @@
  * or a HUB model URL / bare HUB id, looked up in `<modelsDir>/models.json` ({"<id>": "file.onnx"}) or as
  * `<modelsDir>/<id>.onnx`.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ErrorCodes, YoloError } from './errors.js';
 
@@ -26,15 +26,41 @@ function isFile(p: string): boolean {
   }
 }
 
-function readHubMap(modelsDir: string): Record<string, string> {
+const hubMaps = new Map<string, { stamp: string; map: ReadonlyMap<string, string> }>();
+
+/**
+ * `<modelsDir>/models.json` as a Map of HUB id -> file (absolute), read once and again only when the file changes
+ * (size or mtime). A Map, so that ids such as `__proto__` or `constructor` are plain misses. Throws
+ * E_INVALID_ARGUMENT when the file is not a JSON object of strings.
+ */
+export function hubModelMap(modelsDir: string): ReadonlyMap<string, string> {
   const mapFile = join(modelsDir, 'models.json');
-  if (!existsSync(mapFile)) return {};
+  let stamp: string;
   try {
-    const parsed = JSON.parse(readFileSync(mapFile, 'utf8'));
-    return parsed && typeof parsed === 'object' ? parsed : {};
+    const s = statSync(mapFile);
+    stamp = `${s.size}:${s.mtimeMs}`;
+  } catch {
+    hubMaps.delete(mapFile);
+    return new Map();
+  }
+  const cached = hubMaps.get(mapFile);
+  if (cached && cached.stamp === stamp) return cached.map;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(mapFile, 'utf8'));
   } catch (e) {
     throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `cannot parse ${mapFile}: ${(e as Error).message}`, 'modelsDir');
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${mapFile} must be a JSON object {"<HUB id>": "file.onnx"}`, 'modelsDir');
+  }
+  const map = new Map<string, string>();
+  for (const [id, file] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof file !== 'string' || file === '') throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${mapFile}: the entry for '${id}' must be a file name`, 'modelsDir');
+    map.set(id, isAbsolute(file) ? file : join(modelsDir, file));
+  }
+  hubMaps.set(mapFile, { stamp, map });
+  return map;
 }
 
 /** Files a name may mean inside modelsDir, searched there and one folder down (e.g. fp32/, int8/). */
@@ -57,8 +83,7 @@ export function resolveModelPath(ref: string, modelsDir = defaultModelsDir()): s
   }
   const id = hubModelId(ref);
   if (id) {
-    const mapped = readHubMap(modelsDir)[id];
-    const found = mapped ? (isAbsolute(mapped) ? mapped : join(modelsDir, mapped)) : lookInDir(modelsDir, id);
+    const found = hubModelMap(modelsDir).get(id) ?? lookInDir(modelsDir, id);
     if (found && isFile(found)) return found;
     throw new YoloError(ErrorCodes.MODEL_NOT_FOUND, `HUB model '${id}' is not in the models directory ${modelsDir} (no models.json entry, no ${id}.onnx)`, 'model');
   }
@@ -66,11 +91,8 @@ export function resolveModelPath(ref: string, modelsDir = defaultModelsDir()): s
   if (!ref.includes('/') || !isAbsolute(ref)) {
     const bare = ref.includes('/') ? (isFile(join(modelsDir, ref)) ? join(modelsDir, ref) : lookInDir(modelsDir, ref)) : lookInDir(modelsDir, ref);
     if (bare) return bare;
-    const mapped = readHubMap(modelsDir)[ref];
-    if (mapped) {
-      const p = isAbsolute(mapped) ? mapped : join(modelsDir, mapped);
-      if (isFile(p)) return p;
-    }
+    const mapped = hubModelMap(modelsDir).get(ref);
+    if (mapped && isFile(mapped)) return mapped;
   }
   throw new YoloError(ErrorCodes.MODEL_NOT_FOUND, `model '${ref}' not found: no such file, and no '${ref}' or '${ref}.onnx' in the models directory ${modelsDir}`, 'model');
 }

@@ -5,9 +5,10 @@
  * in flight ahead of the consumer, and closes the native stream on completion, `break` / `return()`, or error.
  * An image input yields its single entry.
  */
-import { tmpdir } from 'node:os';
 import { ErrorCodes, YoloError, fromNative } from './errors.js';
-import type { NativeImage, NativeModel, NativeVideoStream } from './native.js';
+import type { HubImage, HubResponse } from './hub.js';
+import type { NativeModel, NativeVideoStream } from './native.js';
+import { nativeCall } from './native-call.js';
 import { resolvePredictOptions, type PredictOptions, type ResolvedPredictOptions } from './options.js';
 
 export interface StreamOptions extends PredictOptions {
@@ -32,40 +33,43 @@ export function resolveStreamOptions(options: unknown): { predict: ResolvedPredi
   return { predict: resolvePredictOptions(rest), chunkSize };
 }
 
-/** The options object handed to the native layer (adds where bytes are spilled). */
-export function nativeOptions(o: ResolvedPredictOptions): ResolvedPredictOptions & { tmpdir: string } {
-  return { ...o, tmpdir: tmpdir() };
-}
-
-export async function* streamImages<T>(
+export async function* streamImages(
   handle: NativeModel,
   input: Uint8Array | string,
   options: { predict: ResolvedPredictOptions; chunkSize: number },
-  toImage: (img: NativeImage) => T,
-): AsyncGenerator<T, void, undefined> {
+): AsyncGenerator<HubImage, void, undefined> {
+  const call = nativeCall(options.predict);
+  try {
+    yield* chunks(handle, input, call.options, options.chunkSize);
+  } finally {
+    call.done();
+  }
+}
+
+async function* chunks(handle: NativeModel, input: Uint8Array | string, options: object, chunkSize: number): AsyncGenerator<HubImage, void, undefined> {
   let stream: NativeVideoStream | null;
   try {
-    stream = await handle.openStream(input, nativeOptions(options.predict));
+    stream = await handle.openStream(input, options);
   } catch (e) {
     throw fromNative(e);
   }
   if (stream === null) {
     // An image: one entry, through the ordinary predict path.
-    let images: NativeImage[];
+    let response: HubResponse;
     try {
-      images = await handle.predict([input], nativeOptions(options.predict));
+      response = await handle.predict([input], options);
     } catch (e) {
       throw fromNative(e);
     }
-    for (const img of images) yield toImage(img);
+    yield* response.images;
     return;
   }
   const s = stream;
-  let pending: Promise<NativeImage[]> | undefined;
+  let pending: Promise<HubImage[]> | undefined;
   try {
-    pending = s.next(options.chunkSize);
+    pending = s.next(chunkSize);
     for (;;) {
-      let chunk: NativeImage[];
+      let chunk: HubImage[];
       try {
         chunk = await pending;
       } catch (e) {
@@ -74,8 +78,8 @@ export async function* streamImages<T>(
       }
       pending = undefined;
       if (chunk.length === 0) return;
-      pending = s.next(options.chunkSize); // decode + predict the next chunk while the consumer handles this one
-      for (const img of chunk) yield toImage(img);
+      pending = s.next(chunkSize); // decode + predict the next chunk while the consumer handles this one
+      yield* chunk;
     }
   } finally {
     // Early exit with a chunk in flight: the native worker keeps the reader alive until it settles; nobody
