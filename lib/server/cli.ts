@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ErrorCodes, YoloError } from '../errors.js';
+import { PREDICT_DEFAULTS } from '../options.js';
 import { SERVER_DEFAULTS, type ServerOptions } from './config.js';
 import { createServer } from './server.js';
 
@@ -29,10 +30,16 @@ Options (environment variable, default):
   --max-models N            unpinned models resident at once, least recently used evicted (YOLO_NATIVE_MAX_MODELS, ${SERVER_DEFAULTS.maxModels})
   --max-upload-bytes N      largest upload; larger gets 413 (YOLO_NATIVE_MAX_UPLOAD_BYTES, ${SERVER_DEFAULTS.maxUploadBytes}: 50 MiB)
   --max-pixels N            largest image in pixels, read from its header before decoding; larger gets 413
-                            (YOLO_NATIVE_MAX_PIXELS, ${SERVER_DEFAULTS.maxPixels}; 0 = the library's 268402689)
+                            (YOLO_NATIVE_MAX_PIXELS, ${SERVER_DEFAULTS.maxPixels}; 0 = the library's default, ${PREDICT_DEFAULTS.maxPixels})
+  --max-frames N            most frames a video upload may have to process; more get 413, before decoding when the
+                            container says how many it has (YOLO_NATIVE_MAX_FRAMES, ${SERVER_DEFAULTS.maxFrames})
+  --max-inflight-bytes N    upload bytes held at once across all requests; a request reserves its size before its
+                            body is read, one that does not fit gets 503 (YOLO_NATIVE_MAX_INFLIGHT_BYTES, ${SERVER_DEFAULTS.maxInflightBytes}: 256 MiB)
+  --auth-failure-limit N    wrong API keys per client address per minute before 429, 0 = no limit
+                            (YOLO_NATIVE_AUTH_FAILURE_LIMIT, ${SERVER_DEFAULTS.authFailureLimit})
   --concurrency N           inferences running at once (YOLO_NATIVE_CONCURRENCY, ${SERVER_DEFAULTS.concurrency})
   --max-queue N             requests waiting for an inference slot; more get 503 (YOLO_NATIVE_MAX_QUEUE, ${SERVER_DEFAULTS.maxQueue})
-  --timeout MS              request timeout: receiving the upload, and queue + inference; past it 503
+  --timeout MS              request timeout: receiving the upload, queue and inference (a video stops between frames); past it 503
                             (YOLO_NATIVE_TIMEOUT_MS, ${SERVER_DEFAULTS.timeoutMs})
   --threads N               ONNX Runtime intra-op threads per model, 0 = one per core (YOLO_NATIVE_THREADS, ${SERVER_DEFAULTS.threads})
   --log-level LEVEL         fatal, error, warn, info, debug, trace or silent (YOLO_NATIVE_LOG_LEVEL, info)
@@ -49,6 +56,9 @@ const NUMERIC_FLAGS = {
   'max-models': 'maxModels',
   'max-upload-bytes': 'maxUploadBytes',
   'max-pixels': 'maxPixels',
+  'max-frames': 'maxFrames',
+  'max-inflight-bytes': 'maxInflightBytes',
+  'auth-failure-limit': 'authFailureLimit',
   concurrency: 'concurrency',
   'max-queue': 'maxQueue',
   timeout: 'timeoutMs',

@@ -1,10 +1,10 @@
 /**
  * Server options: programmatic options first, then the environment, then defaults. Every value is validated here,
- * with messages that name the option, its valid range and the value received (the library's own checkNumber).
+ * with messages that name the option, its valid range and the value received (the library's own checkNumeral: numbers, or decimal numerals as environment variables and flags give them).
  */
 import { resolve } from 'node:path';
 import { ErrorCodes, YoloError } from '../errors.js';
-import { checkNumber } from '../options.js';
+import { checkNumeral } from '../options.js';
 import { parseKeys } from './keys.js';
 
 export interface ServerOptions {
@@ -29,6 +29,18 @@ export interface ServerOptions {
   maxUploadBytes?: number;
   /** Largest decoded image in pixels (default 50 megapixels, imgproxy's limit; 0 = the library's). Larger: 413. */
   maxPixels?: number;
+  /**
+   * Most frames a video upload may have to process (default 300); a longer one gets 413 before any frame is decoded
+   * when its container says how long it is, else as soon as the limit is passed.
+   */
+  maxFrames?: number;
+  /**
+   * Upload bytes the server holds at once across all requests (default 256 MiB, at least maxUploadBytes): a request
+   * reserves its Content-Length (or maxUploadBytes) before its body is read; one that does not fit gets 503.
+   */
+  maxInflightBytes?: number;
+  /** Wrong API keys a client address may send per minute before it gets 429 (default 20; 0 = no limit). */
+  authFailureLimit?: number;
   /** Inferences running at once (default 1: ONNX Runtime's intra-op threads already use every core). */
   concurrency?: number;
   /** Requests that may wait for an inference slot (default 64); more get 503. */
@@ -53,6 +65,9 @@ export interface ResolvedServerOptions {
   maxModels: number;
   maxUploadBytes: number;
   maxPixels: number;
+  maxFrames: number;
+  maxInflightBytes: number;
+  authFailureLimit: number;
   concurrency: number;
   maxQueue: number;
   timeoutMs: number;
@@ -67,6 +82,9 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxModels: 4,
   maxUploadBytes: 50 * 1024 * 1024,
   maxPixels: 50_000_000,
+  maxFrames: 300,
+  maxInflightBytes: 256 * 1024 * 1024,
+  authFailureLimit: 20,
   concurrency: 1,
   maxQueue: 64,
   timeoutMs: 60_000,
@@ -75,7 +93,7 @@ export const SERVER_DEFAULTS = Object.freeze({
 
 const OPTION_KEYS = [
   'modelsDir', 'apiKeys', 'rateLimit', 'rateLimitWindowMs', 'redisUrl', 'dedicated', 'maxModels', 'maxUploadBytes',
-  'maxPixels', 'concurrency', 'maxQueue', 'timeoutMs', 'threads', 'logLevel', 'env',
+  'maxPixels', 'maxFrames', 'maxInflightBytes', 'authFailureLimit', 'concurrency', 'maxQueue', 'timeoutMs', 'threads', 'logLevel', 'env',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -98,7 +116,7 @@ export function resolveServerOptions(input: ServerOptions = {}): ResolvedServerO
   }
   const num = (name: keyof ServerOptions, envName: string | undefined, fallback: number, min: number, max: number, integer = true): number => {
     const v = input[name] ?? (envName ? nonEmpty(env[envName]) : undefined);
-    return v === undefined ? fallback : checkNumber(envName && input[name] === undefined ? `${envName} (${name})` : name, v, min, max, integer);
+    return v === undefined ? fallback : checkNumeral(envName && input[name] === undefined ? `${envName} (${name})` : name, v, min, max, integer);
   };
   const keysSpec = input.apiKeys ?? nonEmpty(env.YOLO_NATIVE_API_KEYS);
   const apiKeys = keysSpec === undefined ? [] : parseKeys(keysSpec);
@@ -123,12 +141,16 @@ export function resolveServerOptions(input: ServerOptions = {}): ResolvedServerO
     maxModels: num('maxModels', 'YOLO_NATIVE_MAX_MODELS', SERVER_DEFAULTS.maxModels, 1, 1024),
     maxUploadBytes: num('maxUploadBytes', 'YOLO_NATIVE_MAX_UPLOAD_BYTES', SERVER_DEFAULTS.maxUploadBytes, 1, 2 ** 40),
     maxPixels: num('maxPixels', 'YOLO_NATIVE_MAX_PIXELS', SERVER_DEFAULTS.maxPixels, 0, Number.MAX_SAFE_INTEGER),
+    maxFrames: num('maxFrames', 'YOLO_NATIVE_MAX_FRAMES', SERVER_DEFAULTS.maxFrames, 1, 1_000_000),
+    maxInflightBytes: 0,
+    authFailureLimit: num('authFailureLimit', 'YOLO_NATIVE_AUTH_FAILURE_LIMIT', SERVER_DEFAULTS.authFailureLimit, 0, 1e9),
     concurrency: num('concurrency', 'YOLO_NATIVE_CONCURRENCY', SERVER_DEFAULTS.concurrency, 1, 256),
     maxQueue: num('maxQueue', 'YOLO_NATIVE_MAX_QUEUE', SERVER_DEFAULTS.maxQueue, 0, 100_000),
     timeoutMs: num('timeoutMs', 'YOLO_NATIVE_TIMEOUT_MS', SERVER_DEFAULTS.timeoutMs, 100, 3_600_000),
     threads: num('threads', 'YOLO_NATIVE_THREADS', SERVER_DEFAULTS.threads, 0, 1024),
     logLevel,
   };
+  r.maxInflightBytes = num('maxInflightBytes', 'YOLO_NATIVE_MAX_INFLIGHT_BYTES', Math.max(SERVER_DEFAULTS.maxInflightBytes, r.maxUploadBytes), r.maxUploadBytes, 2 ** 44);
   if (redisUrl !== undefined) r.redisUrl = redisUrl;
   if (dedicated !== undefined) r.dedicated = dedicated.trim();
   return r;

@@ -27,9 +27,11 @@ export const STATUS_OF: Readonly<Record<string, number>> = Object.freeze({
   [ErrorCodes.EMPTY_INPUT]: 415,
   [ErrorCodes.DECODE_FAILED]: 415,
   [ErrorCodes.VIDEO_DECODE]: 415,
+  [ErrorCodes.VIDEO_TOO_LONG]: 413,
+  [ErrorCodes.ABORTED]: 503, // the request timed out (or its client left) while it ran
   [ErrorCodes.IMAGE_TOO_LARGE]: 413,
   [ErrorCodes.MODEL_NOT_FOUND]: 404,
-  [ErrorCodes.MODEL_INVALID]: 500, // a file in the operator's models directory that is not ONNX
+  [ErrorCodes.MODEL_INVALID]: 500, // a .onnx file in the operator's models directory that is not ONNX
   [ErrorCodes.MODEL_UNSUPPORTED]: 500,
   [ErrorCodes.ORT_LIBRARY]: 500,
   [ErrorCodes.PROVIDER]: 500,
@@ -95,6 +97,18 @@ function fromFramework(e: { code?: string; statusCode?: number; message?: string
   }
 }
 
+/**
+ * What a client is told of a server-side failure: the library's messages for these name the server's files (model
+ * paths, ONNX Runtime's and OpenCV's own text), which stay in the server's log.
+ */
+const PUBLIC_MESSAGE: Readonly<Record<string, string>> = Object.freeze({
+  [ErrorCodes.MODEL_INVALID]: 'the requested model cannot be loaded by this server (see its log)',
+  [ErrorCodes.MODEL_UNSUPPORTED]: 'the requested model is not a YOLO export this server can run (see its log)',
+  [ErrorCodes.ORT_LIBRARY]: 'the inference runtime is not available on this server (see its log)',
+  [ErrorCodes.PROVIDER]: 'the inference runtime is not available on this server (see its log)',
+  [ErrorCodes.INFERENCE]: 'the inference failed on this server (see its log)',
+});
+
 /** Anything thrown -> [status, body, extra headers]. */
 export function toErrorResponse(error: unknown, limits: { maxUploadBytes: number }): [number, ErrorBody, Record<string, string> | undefined] {
   let code: string;
@@ -113,5 +127,6 @@ export function toErrorResponse(error: unknown, limits: { maxUploadBytes: number
     else [code, message] = [ErrorCodes.INTERNAL, 'internal server error'];
   }
   const status = STATUS_OF[code] ?? 500;
+  if (status >= 500 && !(error instanceof HttpError)) message = PUBLIC_MESSAGE[code] ?? (status === 500 ? 'internal server error' : message);
   return [status, { error: { code, message } }, headers];
 }

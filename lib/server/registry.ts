@@ -4,12 +4,12 @@
  * `maxModels` unpinned models stay resident (least recently used evicted first). An evicted model is disposed once
  * its in-flight predictions have finished.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import { ErrorCodes, YoloError } from '../errors.js';
 import { loadModel, type Model } from '../model.js';
 import type { LoadOptions } from '../options.js';
-import { hubModelId, resolveModelPath } from '../resolve.js';
+import { hubModelId, hubModelMap, resolveModelPath } from '../resolve.js';
+import { shown } from './form.js';
 
 interface Entry {
   path: string;
@@ -40,31 +40,18 @@ export class ModelRegistry {
     this.#load = load;
   }
 
-  /** Targets of models.json, which the operator may point outside the models directory. */
-  #mappedTargets(): Set<string> {
-    const file = join(this.modelsDir, 'models.json');
-    const out = new Set<string>();
-    if (!existsSync(file)) return out;
-    try {
-      const map = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      for (const v of Object.values(map ?? {})) if (typeof v === 'string') out.add(resolve(isAbsolute(v) ? v : join(this.modelsDir, v)));
-    } catch {
-      /* resolveModelPath reports a malformed models.json */
-    }
-    return out;
-  }
-
   /**
-   * A form's `model` value -> an ONNX file of the registry. Only HUB URLs, bare ids and names inside the models
-   * directory (or models.json targets) are served: never an arbitrary path of the server's file system.
+   * A form's `model` value -> an ONNX file of the registry. Only HUB URLs, bare ids and names of `.onnx` files inside
+   * the models directory (or models.json targets) are served: never another file (models.json itself, notes) and
+   * never an arbitrary path of the server's file system. Messages name the client's value, not the server's paths.
    */
   resolve(ref: string): string {
-    const notFound = () =>
-      new YoloError(ErrorCodes.MODEL_NOT_FOUND, `model '${ref}' not found: expected https://hub.ultralytics.com/models/<ID>, a HUB id or a model name in the server's models directory`, 'model');
     if (typeof ref !== 'string' || ref.trim() === '') {
       throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `model must be https://hub.ultralytics.com/models/<ID>, a HUB id or a model name; received ${JSON.stringify(ref)}`, 'model');
     }
     const trimmed = ref.trim();
+    const notFound = () =>
+      new YoloError(ErrorCodes.MODEL_NOT_FOUND, `model ${shown(trimmed)} not found: expected https://hub.ultralytics.com/models/<ID>, a HUB id or a model name in the server's models directory`, 'model');
     if (!hubModelId(trimmed) && (isAbsolute(trimmed) || trimmed.includes('\\') || trimmed.split('/').some((s) => s === '..' || s === '.' || s === '') || trimmed.length > 256)) {
       throw notFound();
     }
@@ -72,11 +59,13 @@ export class ModelRegistry {
     try {
       path = resolve(resolveModelPath(trimmed, this.modelsDir));
     } catch (e) {
-      // the library's message names the server's directory: answer the client without it
       if (e instanceof YoloError && e.code === ErrorCodes.MODEL_NOT_FOUND) throw notFound();
-      throw e;
+      // a malformed models.json: the operator's to fix, named in the log, not to the client
+      throw new YoloError(ErrorCodes.INTERNAL, (e as Error).message);
     }
-    if (path.startsWith(this.modelsDir + sep) || this.#mappedTargets().has(path)) return path;
+    if (!/\.onnx$/i.test(path)) throw notFound();
+    if (path.startsWith(this.modelsDir + sep)) return path;
+    for (const target of hubModelMap(this.modelsDir).values()) if (resolve(target) === path) return path;
     throw notFound(); // e.g. a relative name that matched a file in the server's working directory
   }
 

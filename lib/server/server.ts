@@ -3,29 +3,37 @@
  * header x-api-key) answers exactly what Model.predict returns. Multipart parsing is @fastify/multipart's, rate
  * limiting @fastify/rate-limit's (in-process, or Redis through ioredis when redisUrl is set), metrics prom-client's.
  */
+import { createServer as createHttpServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis as RedisClient } from 'ioredis';
 import { ErrorCodes, YoloError } from '../errors.js';
 import type { HubResponse } from '../model.js';
-import { resolvePredictOptions, type PredictOptions } from '../options.js';
 import { resolveModelPath } from '../resolve.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './config.js';
+import { AuthFailureLimiter } from './auth-failures.js';
 import { HttpError, ServerErrorCodes, toErrorResponse } from './errors.js';
+import { FORM_FIELDS, MAX_FIELD_BYTES, formOptions, readForm } from './form.js';
 import { KeyStore } from './keys.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { InferenceQueue } from './queue.js';
+import { redisStore } from './rate-limit-store.js';
 import { ModelRegistry, type Lease } from './registry.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     apiKeyId: string | null;
     modelLabel: string | null;
+    /** Aborted when the request times out or its client goes away: the native call stops between frames. */
+    abort: AbortController | null;
   }
 }
 
-const FORM_FIELDS = ['file', 'model', 'imgsz', 'conf', 'iou'] as const;
+/** Up to this much unread request body is drained after an early answer; more closes the connection. */
+const UNREAD_BODY_DRAIN_BYTES = 1024 * 1024;
+/** Multipart framing around the file: what a Content-Length may exceed the upload limit by. */
+const FORM_OVERHEAD_BYTES = 5 * MAX_FIELD_BYTES;
 const HUB_PREFIX = 'https://hub.ultralytics.com/models/';
 
 export interface ListenOptions {
@@ -70,8 +78,10 @@ export class YoloServer {
   /** Dedicated mode: the pinned model's file. */
   readonly dedicatedPath?: string;
   readonly #keys: KeyStore;
+  readonly #authFailures: AuthFailureLimiter;
   readonly #redis?: RedisClient;
   #inflight = 0;
+  #uploadBytes = 0;
   #idle: (() => void)[] = [];
   #draining = false;
   #warm = false;
@@ -82,6 +92,7 @@ export class YoloServer {
     const cfg = (this.config = resolveServerOptions(options));
     this.#keys = new KeyStore(cfg.apiKeys);
     cfg.apiKeys = []; // only the digests are kept
+    this.#authFailures = new AuthFailureLimiter(cfg.authFailureLimit, 60_000);
     this.registry = new ModelRegistry(cfg.modelsDir, cfg.maxModels, cfg.threads ? { threads: cfg.threads } : {});
     if (cfg.dedicated) this.dedicatedPath = resolveModelPath(cfg.dedicated, cfg.modelsDir); // the operator's choice: any path
     this.queue = new InferenceQueue(cfg.concurrency, cfg.maxQueue);
@@ -99,25 +110,27 @@ export class YoloServer {
       requestTimeout: cfg.timeoutMs,
       return503OnClosing: true,
       forceCloseConnections: 'idle',
+      // Node checks request timeouts every connectionsCheckingInterval (30 s by default): a slow client would get
+      // up to 30 s more than --timeout. Check every second instead.
+      serverFactory: (handler) => createHttpServer({ requestTimeout: cfg.timeoutMs, connectionsCheckingInterval: 1000 }, handler),
     }));
     app.decorateRequest('apiKeyId', null);
     app.decorateRequest('modelLabel', null);
+    app.decorateRequest('abort', null);
     app.removeAllContentTypeParsers(); // only multipart/form-data (added by @fastify/multipart) is accepted
 
     app.setErrorHandler((error, request, reply) => {
       const [status, body, headers] = toErrorResponse(error, cfg);
-      if (status >= 500 && body.error.code === ErrorCodes.INTERNAL) request.log.error({ err: error }, 'internal error');
+      // 5xx answers carry a generic message (toErrorResponse); what really happened goes to the log only.
+      if (status >= 500 && status !== 503) request.log.error({ err: error }, `${body.error.code}: ${(error as Error).message}`);
       if (headers) reply.headers(headers);
-      // a rate-limit store failure (Redis down or erroring) is a backing-service outage, not our bug
-      const ours = error instanceof YoloError || error instanceof HttpError;
-      if (status === 500 && !ours && this.#redis && (this.#redis.status !== 'ready' || /Redis|ReplyError/.test((error as Error).name ?? ''))) {
-        reply.code(503).send({ error: { code: ServerErrorCodes.UNAVAILABLE, message: `the rate-limit store is unavailable: ${(error as Error).message}` } });
-        return;
-      }
+      // Node reads and discards whatever body is left after an answer (to keep the connection); past a little, close
+      // the connection instead, so that an over-size or refused upload is not read to its end.
+      if (!request.raw.complete && !(Number(request.headers['content-length']) <= UNREAD_BODY_DRAIN_BYTES)) reply.header('connection', 'close');
       reply.code(status).send(body);
     });
     app.setNotFoundHandler((request, reply) => {
-      reply.code(404).send({ error: { code: ServerErrorCodes.NOT_FOUND, message: `no route ${request.method} ${request.url.split('?')[0]}; inference is POST / (multipart/form-data: file, model, imgsz, conf, iou)` } });
+      reply.code(404).send({ error: { code: ServerErrorCodes.NOT_FOUND, message: `no route ${request.method} ${request.url.split('?')[0]}; inference is POST / (multipart/form-data: ${FORM_FIELDS.join(', ')})` } });
     });
 
     // Draining: refuse new inference requests at once; count the ones in flight so close() can wait for them.
@@ -125,11 +138,15 @@ export class YoloServer {
       if (request.method !== 'POST') return;
       if (this.#draining) throw new HttpError(ServerErrorCodes.DRAINING, 'the server is shutting down and accepts no new requests; retry on another replica', { 'retry-after': '1' });
       this.#inflight++;
-      reply.raw.once('close', () => this.#done());
+      reply.raw.once('close', () => {
+        // The client went away before its answer: whatever still runs for it stops between frames.
+        if (!reply.raw.writableFinished) request.abort?.abort();
+        this.#done();
+      });
     });
 
     app.register(multipart, {
-      limits: { fileSize: cfg.maxUploadBytes, files: 1, fields: 16, parts: 32, fieldSize: 64 * 1024, fieldNameSize: 100, headerPairs: 100 },
+      limits: { fileSize: cfg.maxUploadBytes, files: 1, fields: 16, parts: 32, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 100, headerPairs: 100 },
       throwFileSizeLimit: true,
     });
     const limited = cfg.rateLimit > 0;
@@ -140,7 +157,7 @@ export class YoloServer {
         timeWindow: cfg.rateLimitWindowMs,
         hook: 'onRequest',
         keyGenerator: (request: FastifyRequest) => request.apiKeyId ?? request.ip,
-        ...(this.#redis ? { redis: this.#redis, nameSpace: 'yolo-native-rl:' } : {}),
+        ...(this.#redis ? { store: redisStore(this.#redis, 'yolo-native-rl:') } : {}),
         skipOnError: false,
         errorResponseBuilder: (_request: FastifyRequest, ctx: { max: number; after: string; ttl: number }) =>
           new HttpError(ServerErrorCodes.RATE_LIMITED, `rate limit exceeded: at most ${ctx.max} calls per ${Math.round(cfg.rateLimitWindowMs / 1000)} s for this API key; retry in ${ctx.after}`),
@@ -159,7 +176,7 @@ export class YoloServer {
         return this.metrics.registry.metrics();
       });
       scope.post('/', {
-        onRequest: [async (request) => this.#authenticate(request), async () => this.#admit()],
+        onRequest: [async (request) => this.#authenticate(request), async () => this.#admit(), async (request, reply) => this.#reserveUpload(request, reply)],
         onResponse: [async (request, reply) => this.#observe(request, reply)],
         config: limited ? { rateLimit: {} } : {},
         handler: async (request) => this.#infer(request),
@@ -193,13 +210,50 @@ export class YoloServer {
   }
 
   #authenticate(request: FastifyRequest): void {
+    // An address that keeps sending wrong keys is throttled before its next key is even looked at.
+    const blockedFor = this.#authFailures.blockedFor(request.ip);
+    if (blockedFor > 0) {
+      const after = String(Math.ceil(blockedFor / 1000));
+      throw new HttpError(ServerErrorCodes.RATE_LIMITED, `too many requests with a wrong API key from this address; retry in ${after} s`, { 'retry-after': after });
+    }
     const header = request.headers['x-api-key'];
     if (header === undefined || header === '') {
+      this.#authFailures.fail(request.ip);
       throw new HttpError(ServerErrorCodes.UNAUTHORIZED, 'missing API key: send it in the x-api-key header');
     }
     const id = this.#keys.check(Array.isArray(header) ? undefined : header);
-    if (!id) throw new HttpError(ServerErrorCodes.UNAUTHORIZED, 'unknown API key (x-api-key)');
+    if (!id) {
+      this.#authFailures.fail(request.ip);
+      throw new HttpError(ServerErrorCodes.UNAUTHORIZED, 'unknown API key (x-api-key)');
+    }
     request.apiKeyId = id;
+  }
+
+  /**
+   * Reserves the upload's bytes before its body is read, so that the uploads the server buffers at once never hold
+   * more than maxInflightBytes: a declared Content-Length over the upload limit is refused at once (413, the body
+   * never read), and a request that does not fit in what is left waits for nothing (503).
+   */
+  #reserveUpload(request: FastifyRequest, reply: FastifyReply): void {
+    const { maxUploadBytes, maxInflightBytes } = this.config;
+    const header = request.headers['content-length'];
+    const declared = header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
+    if (declared !== undefined && declared > maxUploadBytes + FORM_OVERHEAD_BYTES) {
+      throw new YoloError(ErrorCodes.IMAGE_TOO_LARGE, `file must be at most ${maxUploadBytes} bytes (the server's upload limit); the request declares ${declared} bytes`, 'file');
+    }
+    const need = declared ?? maxUploadBytes + FORM_OVERHEAD_BYTES;
+    if (this.#uploadBytes + need > maxInflightBytes) {
+      throw new HttpError(ServerErrorCodes.OVERLOADED, `the server is overloaded: ${this.#uploadBytes} bytes of uploads in flight (the limit is ${maxInflightBytes}); retry later`, { 'retry-after': '1' });
+    }
+    this.#uploadBytes += need;
+    reply.raw.once('close', () => {
+      this.#uploadBytes -= need;
+    });
+  }
+
+  /** Upload bytes reserved by requests in flight. */
+  get uploadBytesInFlight(): number {
+    return this.#uploadBytes;
   }
 
   /** Refuses before the upload is read when the queue is already full. */
@@ -215,36 +269,6 @@ export class YoloServer {
     this.metrics.duration.observe(labels, reply.elapsedTime / 1000);
   }
 
-  /** The form -> { file, fields }, strictly: only the contract's fields, each once, the file as a file part. */
-  async #readForm(request: FastifyRequest): Promise<{ file: Buffer; fields: Record<string, string> }> {
-    if (!request.isMultipart()) {
-      throw new HttpError(ServerErrorCodes.UNSUPPORTED_MEDIA_TYPE, `the request body must be multipart/form-data (fields: ${FORM_FIELDS.join(', ')}); received content-type ${JSON.stringify(request.headers['content-type'] ?? '')}`);
-    }
-    const fields: Record<string, string> = Object.create(null);
-    let file: Buffer | undefined;
-    for await (const part of request.parts()) {
-      const name = part.fieldname;
-      if (!(FORM_FIELDS as readonly string[]).includes(name)) {
-        if (part.type === 'file') part.file.resume();
-        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `unknown form field '${name}'; valid: ${FORM_FIELDS.join(', ')}`, name);
-      }
-      if (part.type === 'file') {
-        if (name !== 'file') {
-          part.file.resume();
-          throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be a text field, not a file upload`, name);
-        }
-        if (file) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be sent exactly once; received more than one file part', 'file');
-        file = await part.toBuffer();
-      } else {
-        if (name === 'file') throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be a file upload (curl: -F "file=@/path/to/image.jpg"); received a text field', 'file');
-        if (name in fields) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be sent at most once; received it twice`, name);
-        fields[name] = typeof part.value === 'string' ? part.value : String(part.value);
-      }
-    }
-    if (!file) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file is required: an image or video upload (curl: -F "file=@/path/to/image.jpg")', 'file');
-    return { file, fields };
-  }
-
   /** The model file a request asks for. */
   #modelPath(fields: Record<string, string>): string {
     if (this.dedicatedPath) return this.dedicatedPath; // a dedicated endpoint serves its one model; `model` is ignored
@@ -256,11 +280,12 @@ export class YoloServer {
 
   async #infer(request: FastifyRequest): Promise<HubResponse> {
     const started = Date.now();
-    const { file, fields } = await this.#readForm(request);
-    const options: PredictOptions = {};
-    for (const k of ['imgsz', 'conf', 'iou'] as const) if (fields[k] !== undefined) (options as Record<string, unknown>)[k] = fields[k];
+    const abort = (request.abort = new AbortController());
+    const { file, fields } = await readForm(request);
+    const options = formOptions(fields); // 400 naming the field, its HUB range and the value
     if (this.config.maxPixels > 0) options.maxPixels = this.config.maxPixels;
-    const resolved = resolvePredictOptions(options); // 400 naming the argument, its range and the value
+    options.maxVideoFrames = this.config.maxFrames;
+    options.signal = abort.signal;
     const path = this.#modelPath(fields);
     request.modelLabel = ModelRegistry.label(path);
     const left = () => Math.max(1, this.config.timeoutMs - (Date.now() - started));
@@ -274,13 +299,19 @@ export class YoloServer {
       leasing.then((late) => late.release(), () => undefined); // a load that outlived the timeout: give it back
       throw e;
     }
-    const run = l.model.predict(file, { imgsz: resolved.imgsz, conf: resolved.conf, iou: resolved.iou, maxPixels: resolved.maxPixels });
-    // the slot and the model stay held until the native call really ends, even when the reply timed out
+    const run = l.model.predict(file, options);
+    // The slot and the model stay held until the native call really ends; a timed-out call is aborted, so that
+    // happens at its next image or frame.
     run.finally(() => {
       l.release();
       releaseSlot();
     }).catch(() => undefined);
-    return withTimeout(run, left(), this.config.timeoutMs, 'the inference');
+    try {
+      return await withTimeout(run, left(), this.config.timeoutMs, 'the inference');
+    } catch (e) {
+      abort.abort();
+      throw e;
+    }
   }
 
   /** Starts listening; in dedicated mode loads and warms the model first. Resolves to the base URL. */

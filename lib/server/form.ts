@@ -1,0 +1,80 @@
+/**
+ * The HUB contract's request form: multipart/form-data with `file` and the text fields `model`, `imgsz`, `conf`,
+ * `iou`, read strictly (only those fields, each once, the file as a file part, nothing truncated) and narrowed to
+ * the HUB Inference API's ranges (imgsz 32-1280, conf 0.01-1.0, iou 0.0-0.95). Form fields are text, so numbers
+ * are parsed here (plain decimal numerals only); the library itself takes numbers.
+ */
+import type { FastifyRequest } from 'fastify';
+import { ErrorCodes, YoloError } from '../errors.js';
+import { checkNumeral, type PredictOptions } from '../options.js';
+import { HttpError, ServerErrorCodes } from './errors.js';
+
+export const FORM_FIELDS = ['file', 'model', 'imgsz', 'conf', 'iou'] as const;
+
+/** The HUB Inference API's argument ranges: [min, max, integer]. */
+export const HUB_RANGES = { imgsz: [32, 1280, true], conf: [0.01, 1.0, false], iou: [0.0, 0.95, false] } as const;
+
+/** Largest text field (@fastify/multipart's fieldSize limit); a longer one is refused, never cut short. */
+export const MAX_FIELD_BYTES = 64 * 1024;
+
+export interface Form {
+  file: Buffer;
+  fields: Record<string, string>;
+}
+
+/** A client's value for a message: JSON-quoted, at most 100 characters of it. */
+export function shown(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value);
+}
+
+function isFrameworkError(e: unknown): boolean {
+  return typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('FST_');
+}
+
+/** Reads the form. A body that is not well-formed multipart (no boundary, truncated, ...) is a 400, not ours to log. */
+export async function readForm(request: FastifyRequest): Promise<Form> {
+  if (!request.isMultipart()) {
+    throw new HttpError(ServerErrorCodes.UNSUPPORTED_MEDIA_TYPE, `the request body must be multipart/form-data (fields: ${FORM_FIELDS.join(', ')}); received content-type ${JSON.stringify(request.headers['content-type'] ?? '')}`);
+  }
+  const fields: Record<string, string> = Object.create(null);
+  let file: Buffer | undefined;
+  try {
+    for await (const part of request.parts()) {
+      const name = part.fieldname;
+      if (!(FORM_FIELDS as readonly string[]).includes(name)) {
+        if (part.type === 'file') part.file.resume();
+        throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `unknown form field '${name}'; valid: ${FORM_FIELDS.join(', ')}`, 'form'); // names are at most 100 bytes (fieldNameSize)
+      }
+      if (part.type === 'file') {
+        if (name !== 'file') {
+          part.file.resume();
+          throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be a text field, not a file upload`, name);
+        }
+        if (file) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be sent exactly once; received more than one file part', 'file');
+        file = await part.toBuffer();
+      } else {
+        if (name === 'file') throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be a file upload (curl: -F "file=@/path/to/image.jpg"); received a text field', 'file');
+        if (name in fields) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be sent at most once; received it twice`, name);
+        if (part.valueTruncated) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be at most ${MAX_FIELD_BYTES} bytes; received more`, name);
+        fields[name] = typeof part.value === 'string' ? part.value : String(part.value);
+      }
+    }
+  } catch (e) {
+    if (e instanceof YoloError || e instanceof HttpError || isFrameworkError(e)) throw e;
+    // busboy's own errors: "Boundary not found", "Unexpected end of form", ...
+    throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `the multipart/form-data body is malformed: ${(e as Error).message ?? String(e)}`, 'form');
+  }
+  if (!file) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file is required: an image or video upload (curl: -F "file=@/path/to/image.jpg")', 'file');
+  return { file, fields };
+}
+
+/** The form's imgsz, conf and iou as predict options, within the HUB ranges (400 naming the field, its range and the value). */
+export function formOptions(fields: Record<string, string>): PredictOptions {
+  const options: PredictOptions = {};
+  for (const name of ['imgsz', 'conf', 'iou'] as const) {
+    if (fields[name] === undefined) continue;
+    const [min, max, integer] = HUB_RANGES[name];
+    options[name] = checkNumeral(name, fields[name], min, max, integer);
+  }
+  return options;
+}
