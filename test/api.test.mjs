@@ -7,9 +7,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadModel, predict, clearModelCache, YoloError, ErrorCodes } from '../dist/esm/index.js';
+import { loadModel, predict, cachedModels, clearModelCache, YoloError, ErrorCodes } from '../dist/esm/index.js';
 import { DATA, MODELS, repoRoot } from './helpers/golden.mjs';
-import { identityModel } from './helpers/onnx.mjs';
+import { FLOAT, INT64, graphModel, identityModel } from './helpers/onnx.mjs';
 
 const DETECT = join(MODELS, 'fp32', 'yolov8n-int8dq-dynamic.onnx');
 const bus = readFileSync(join(DATA, 'images', 'bus.jpg'));
@@ -60,18 +60,20 @@ test('array input gives one images[] entry per image, paths and bytes alike', as
 
 test('out-of-range and mistyped options name the argument, the range and the value', async () => {
   const cases = [
-    [{ imgsz: 31 }, /imgsz must be an integer in \[32, 1280\]; received 31/],
-    [{ imgsz: 1281 }, /imgsz .*received 1281/],
+    [{ imgsz: 0 }, /imgsz must be an integer in \[1, 8192\]; received 0/],
+    [{ imgsz: 8193 }, /imgsz .*received 8193/],
     [{ imgsz: 640.5 }, /imgsz .*received 640.5/],
     [{ imgsz: 'big' }, /imgsz .*received "big"/],
-    [{ conf: 0 }, /conf must be a number in \[0.01, 1\]; received 0/],
+    [{ conf: -0.01 }, /conf must be a number in \[0, 1\]; received -0.01/],
     [{ conf: 1.5 }, /conf .*received 1.5/],
     [{ conf: NaN }, /conf .*received/],
-    [{ iou: -0.1 }, /iou must be a number in \[0, 0.95\]; received -0.1/],
-    [{ iou: 0.96 }, /iou .*received 0.96/],
+    [{ iou: -0.1 }, /iou must be a number in \[0, 1\]; received -0.1/],
+    [{ iou: 1.01 }, /iou .*received 1.01/],
     [{ iou: null }, /iou .*received null/],
     [{ maxDet: 0 }, /maxDet/],
     [{ top5: 'yes' }, /top5 must be a boolean/],
+    [{ maxVideoFrames: -1 }, /maxVideoFrames must be an integer/],
+    [{ signal: {} }, /signal must be an AbortSignal/],
     [{ cnf: 0.3 }, /unknown predict option 'cnf'/],
   ];
   for (const [options, message] of cases) {
@@ -86,15 +88,40 @@ test('out-of-range and mistyped options name the argument, the range and the val
 });
 
 test('ORT session config entries reach the session and change nothing in the results', async () => {
-  const tuned = await loadModel(DETECT, { threads: 2, ortConfig: { 'session.intra_op.spin_duration_us': '100', 'session.force_spinning_stop': '1' } });
+  const entries = { 'session.intra_op.spin_duration_us': '100', 'session.force_spinning_stop': '1' };
+  const tuned = await loadModel(DETECT, { threads: 2, ortConfig: entries });
+  const inForce = tuned.info().sessionConfig;
+  for (const [key, value] of Object.entries(entries)) assert.equal(inForce[key], value, `${key} is not in force: ${JSON.stringify(inForce)}`);
+  assert.equal(model.info().sessionConfig['session.intra_op.spin_duration_us'], undefined, 'an untuned session has no such entry');
   assert.deepEqual(withoutSpeed(await tuned.predict(bus)), withoutSpeed(await model.predict(bus)));
   await tuned.dispose();
 });
 
-test('numeric strings are accepted (form fields arrive as text)', async () => {
-  const a = await model.predict(bus, { imgsz: '640', conf: '0.25', iou: '0.45' });
-  const b = await model.predict(bus, { imgsz: 640, conf: 0.25, iou: 0.45 });
-  assert.deepEqual(withoutSpeed(a.images), withoutSpeed(b.images));
+test('the library takes Ultralytics ranges (conf 0.001, iou 0.7, imgsz outside 32-1280), not numeric strings', async () => {
+  const low = await model.predict(bus, { conf: 0.001, iou: 0.7 });
+  const base = await model.predict(bus);
+  assert.ok(low.images[0].results.length > 3 * base.images[0].results.length, `conf 0.001 gave ${low.images[0].results.length} results`);
+  assert.ok(low.images[0].results.some((r) => r.confidence < 0.01));
+  assert.equal(low.metadata.conf, 0.001);
+  assert.equal(low.metadata.iou, 0.7);
+  const big = await model.predict(bus, { imgsz: 1344 });
+  assert.equal(big.metadata.imgsz, 1344);
+  assert.deepEqual(big.metadata.inputShape, [1344, 1024]);
+  await rejectsWith(model.predict(bus, { imgsz: '640' }), ErrorCodes.INVALID_ARGUMENT, /imgsz must be an integer in \[1, 8192\]; received "640"/);
+  await rejectsWith(model.predict(bus, { conf: '0.25' }), ErrorCodes.INVALID_ARGUMENT, /conf must be a number/);
+});
+
+test('an AbortSignal stops a call between images', async () => {
+  const controller = new AbortController();
+  const before = model.stats().inferenceRuns;
+  const call = model.predict(Array.from({ length: 40 }, () => zidane), { signal: controller.signal, imgsz: 320 });
+  setTimeout(() => controller.abort(), 30);
+  await rejectsWith(call, ErrorCodes.ABORTED, /aborted/);
+  const ran = model.stats().inferenceRuns - before;
+  assert.ok(ran < 40, `all ${ran} images ran despite the abort`);
+  const aborted = new AbortController();
+  aborted.abort();
+  await rejectsWith(model.predict(bus, { signal: aborted.signal }), ErrorCodes.ABORTED, /before it started/);
 });
 
 test('bad inputs give typed errors', async () => {
@@ -140,6 +167,46 @@ test('bad model files give typed errors', async () => {
   // provider, the library and ORT's own reason.
   await rejectsWith(loadModel(DETECT, { providers: ['cuda'] }), ErrorCodes.PROVIDER, /execution provider 'cuda' cannot be enabled with the ONNX Runtime library '.*libonnxruntime\.so\.1'.*(providers_shared|CUDA)/s);
   await rejectsWith(loadModel(DETECT, { providers: ['tensorrt', 'cuda', 'cpu'] }), ErrorCodes.PROVIDER, /'tensorrt'/);
+});
+
+test('hostile models: an output that is not float32 is refused at load; NaN boxes never reach the results', async () => {
+  const image = { name: 'images', dims: [1, 3, 64, 64] };
+  const detect = { task: 'detect', names: "{0: 'a', 1: 'b'}", stride: '32', imgsz: '[64, 64]' };
+  const int64Out = join(scratch, 'int64-output.onnx');
+  writeFileSync(int64Out, graphModel({
+    nodes: [
+      { op: 'Cast', inputs: ['images'], outputs: ['c'], attributes: { to: INT64 } },
+      { op: 'Reshape', inputs: ['c', 'shape'], outputs: ['output0'] },
+    ],
+    initializers: [{ name: 'shape', dims: [3], type: INT64, values: [1, 6, 2048] }],
+    inputs: [image],
+    outputs: [{ name: 'output0', dims: [1, 6, 2048], type: INT64 }],
+    metadata: detect,
+  }));
+  await rejectsWith(loadModel(int64Out), ErrorCodes.MODEL_UNSUPPORTED, /output 'output0' is not a float32 tensor/);
+  // Boxes 0/0 = NaN (with one finite coordinate), scores 1: every anchor passes the confidence filter.
+  const nanBoxes = join(scratch, 'nan-boxes.onnx');
+  writeFileSync(nanBoxes, graphModel({
+    nodes: [
+      { op: 'Mul', inputs: ['images', 'zero'], outputs: ['z'] },
+      { op: 'Div', inputs: ['z', 'z'], outputs: ['nan'] },
+      { op: 'Add', inputs: ['z', 'one'], outputs: ['ones'] },
+      { op: 'Concat', inputs: ['nan', 'ones'], outputs: ['c'], attributes: { axis: 1 } },
+      { op: 'Reshape', inputs: ['c', 'shape'], outputs: ['output0'] },
+    ],
+    initializers: [
+      { name: 'zero', dims: [], type: FLOAT, values: [0] },
+      { name: 'one', dims: [], type: FLOAT, values: [1] },
+      { name: 'shape', dims: [3], type: INT64, values: [1, 6, 4096] },
+    ],
+    inputs: [image],
+    outputs: [{ name: 'output0', dims: [1, 6, 4096] }],
+    metadata: detect,
+  }));
+  const hostile = await loadModel(nanBoxes);
+  const out = await hostile.predict(bus);
+  assert.deepEqual(out.images[0].results, [], 'a candidate whose box is not finite is dropped');
+  await hostile.dispose();
 });
 
 test('an unloadable ONNX Runtime library is a typed error, not a crash', () => {
@@ -216,8 +283,12 @@ test('one-shot predict caches the model', async () => {
   const b = await predict(DETECT, bus, { conf: 0.4 });
   assert.ok(a.images[0].results.every((r) => r.confidence > 0.4));
   assert.deepEqual(withoutSpeed(a), withoutSpeed(b));
+  const cached = await cachedModels();
+  assert.equal(cached.length, 1, 'one model is cached');
+  assert.equal(cached[0].stats().inferenceRuns, 2, 'both calls ran on the cached model');
   await rejectsWith(predict(DETECT, bus, { conf: 2 }), ErrorCodes.INVALID_ARGUMENT, /conf/);
   await clearModelCache();
+  assert.deepEqual(await cachedModels(), []);
 });
 
 test('CommonJS and ESM share one implementation', async () => {

@@ -22,8 +22,18 @@ for (const [file, options] of [
 ]) {
   test(`batch 4 == one at a time: ${file} ${JSON.stringify(options)}`, async () => {
     const model = await loadModel(join(MODELS, 'fp32', `${file}.onnx`), { threads: 2 });
+    const runs = () => model.stats().inferenceRuns;
+    const before = runs();
     const single = await model.predict(images, options);
+    const singleRuns = runs() - before;
     const batched = await model.predict(images, { ...options, batch: 4 });
+    const batchedRuns = runs() - before - singleRuns;
+    assert.equal(singleRuns, images.length, 'batch 1: one inference per image');
+    // A dynamic-batch model runs each window of 4 as few batches as its input sizes allow; a static one image by image.
+    const sizes = (from, to) => new Set(single.images.slice(from, to).map((_, i) => JSON.stringify(expectedInput[i + from]))).size;
+    const expectedInput = await Promise.all(images.map(async (img) => (await model.predict(img, options)).metadata.inputShape));
+    const expectedRuns = model.info().dynamicBatch ? sizes(0, 4) + sizes(4, images.length) : images.length;
+    assert.equal(batchedRuns, expectedRuns, `batch 4 made ${batchedRuns} inference runs for ${images.length} images`);
     assert.equal(batched.images.length, single.images.length);
     const conf = options.conf ?? 0.25;
     batched.images.forEach((img, i) => {

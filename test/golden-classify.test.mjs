@@ -85,7 +85,7 @@ test('odd classify outputs are E_MODEL_UNSUPPORTED, and the decoder reads [batch
   const model = await loadModel(flatten);
   const image = bmp(8, 8, (x, y) => [y * 8 + x, 64 + y * 8 + x, 128 + ((y * 8 + x) * 5) % 64]);
   const out = (await model.predict(image, { top5: true })).images[0];
-  const tensor = native().classifyTensor(image, 8, 8).data;
+  const tensor = native().__test.classifyTensor(image, 8, 8).data;
   const order = [...tensor.keys()].sort((a, b) => tensor[b] - tensor[a]);
   assert.deepEqual(out.top5.map((e) => e.class), order.slice(0, 5));
   assert.deepEqual(out.results, [{ name: String(order[0]), class: order[0], confidence: Math.round(tensor[order[0]] * 1e5) / 1e5 }]);
@@ -149,7 +149,7 @@ function pillowSample(hex, size) {
 
 test("classify resize reproduces Pillow's published BILINEAR results (reduce 8->4, enlarge 2->4)", () => {
   for (const [from, to, hex] of [[8, 4, 'e1 c9 c9 b7'], [2, 4, 'e1 b0 b0 98']]) {
-    const planes = tensorBytes(native().classifyTensor(pillowCase(from), to));
+    const planes = tensorBytes(native().__test.classifyTensor(pillowCase(from), to));
     const want = pillowSample(hex, to);
     for (const plane of planes) assert.deepEqual(plane, want, `${from} -> ${to}`);
   }
@@ -211,7 +211,7 @@ test('classify transform equals Pillow resize + centre crop (down, up, one axis,
   ];
   for (const [h, w, height, width] of cases) {
     const img = Array.from({ length: h }, () => Array.from({ length: w }, () => [noise(), noise(), noise()]));
-    const got = tensorBytes(native().classifyTensor(bmp(w, h, (x, y) => img[y][x]), height, width));
+    const got = tensorBytes(native().__test.classifyTensor(bmp(w, h, (x, y) => img[y][x]), height, width));
     assert.deepEqual(got, referenceTransform(img, height, width), `${h}x${w} -> ${height}x${width}`);
   }
 });

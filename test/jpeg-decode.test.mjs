@@ -16,7 +16,7 @@ const REDUCTIONS = [1, 2, 4, 8];
 
 function decode(bytes, options) {
   try {
-    return native().decodeImage(bytes, options);
+    return native().__test.decodeImage(bytes, options);
   } catch (error) {
     return { error };
   }
@@ -313,7 +313,7 @@ test('YOLO_NATIVE_JPEG=opencv sends every JPEG through OpenCV; the hook can forc
   assert.equal(decode(bus, { reduction: 3 }).error.code, 'E_INVALID_ARGUMENT');
   const script = `const { native } = require(${JSON.stringify(join(repoRoot, 'dist', 'cjs', 'native.js'))});
     const bytes = require('node:fs').readFileSync(${JSON.stringify(join(DATA, 'images', 'bus.jpg'))});
-    process.stdout.write(JSON.stringify(native().decodeImage(bytes).direct));`;
+    process.stdout.write(JSON.stringify(native().__test.decodeImage(bytes).direct));`;
   for (const [mode, direct] of [['opencv', 'false'], ['', 'true']]) {
     const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, YOLO_NATIVE_JPEG: mode }, encoding: 'utf8' });
     assert.equal(r.stdout, direct, `YOLO_NATIVE_JPEG=${mode}: ${r.stderr}`);

@@ -17,7 +17,7 @@ const withoutSpeed = (out) => JSON.stringify(out.images.map(({ speed, ...rest })
 async function predictOnce(options) {
   const m = await loadModel(SEG, { threads: 2, ...options });
   try {
-    return { out: await m.predict(bus), model: m };
+    return { out: await m.predict(bus), model: m, sessionPath: m.info().sessionPath };
   } finally {
     await m.dispose();
   }
@@ -33,6 +33,9 @@ test('first load fills the cache, later loads use it and predict the same', asyn
   const stamp = statSync(join(dir, files[0])).mtimeMs;
   const second = await predictOnce({ cacheDir: dir });
   assert.equal(statSync(join(dir, files[0])).mtimeMs, stamp, 'the cached graph was rewritten instead of reused');
+  assert.equal(first.sessionPath, SEG, 'the first load optimises the model itself');
+  assert.equal(second.sessionPath, join(dir, files[0]), 'later loads build the session from the cached graph');
+  assert.equal(plain.sessionPath, SEG);
   assert.equal(second.model.path, SEG, 'model.path names the model file, not the cache entry');
   assert.equal(second.out.metadata.model, 'yolov8n-seg-int8dq-640');
   assert.equal(withoutSpeed(first.out), withoutSpeed(plain.out));

@@ -3,6 +3,7 @@
 import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ const metric = async (url, name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').e
 test('--help documents every flag and its environment variable', async () => {
   const r = await run(process.execPath, [join(repoRoot, 'bin', 'yolo-native.js'), 'serve', '--help']);
   assert.equal(r.code, 0);
-  for (const flag of ['--port', '--host', '--models-dir', '--api-keys', '--rate-limit', '--rate-limit-window', '--redis-url', '--dedicated', '--max-models', '--max-upload-bytes', '--max-pixels', '--concurrency', '--max-queue', '--timeout', '--threads', '--log-level', '--help']) {
+  for (const flag of ['--port', '--host', '--models-dir', '--api-keys', '--rate-limit', '--rate-limit-window', '--redis-url', '--dedicated', '--max-models', '--max-upload-bytes', '--max-pixels', '--max-frames', '--max-inflight-bytes', '--auth-failure-limit', '--concurrency', '--max-queue', '--timeout', '--threads', '--log-level', '--help']) {
     assert.ok(r.stdout.includes(`${flag} `), flag);
   }
   for (const env of ['PORT', 'HOST', 'YOLO_NATIVE_MODELS_DIR', 'YOLO_NATIVE_API_KEYS', 'YOLO_NATIVE_RATE_LIMIT', 'REDIS_URL']) assert.ok(r.stdout.includes(env), env);
@@ -160,4 +161,61 @@ test.skipIf(!hasRedis)('two replicas sharing one real Redis enforce one combined
   } finally {
     await redis.stop();
   }
+});
+
+/** Peak resident memory of a process (VmHWM), in MiB. */
+function peakRssMiB(pid) {
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
+
+/** A multipart upload of `file` sent without copying it (the same Buffer for every request); resolves to the status. */
+function upload(url, key, fields, file) {
+  const boundary = '----yolo-native-upload';
+  const head = Buffer.from(`${Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', headers: { 'x-api-key': key, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + file.length + tail.length } });
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode));
+    });
+    req.once('error', () => resolve('reset')); // refused before the body was read: the connection is closed
+    req.write(head);
+    req.write(file);
+    req.end(tail);
+  });
+}
+
+test('concurrent large uploads keep the server\'s memory bounded: bytes are reserved before a body is read', async () => {
+  const limit = 128 * 1024 * 1024;
+  const child = await cli(['--models-dir', modelsDir, '--api-keys', KEYS[0], '--rate-limit', '0', '--max-inflight-bytes', String(limit)]);
+  assert.equal((await postForm(child.url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: tiny })).status, 200); // warm
+  const before = peakRssMiB(child.proc.pid);
+  const file = Buffer.alloc(40 * 1024 * 1024, 0x5a); // 40 MiB, under the 50 MiB upload limit
+  const statuses = await Promise.all(Array.from({ length: 20 }, () => upload(child.url, KEYS[0], { model: HUB_ID }, file)));
+  const grew = peakRssMiB(child.proc.pid) - before;
+  const accepted = statuses.filter((s) => s === 415).length; // read whole, then refused as not an image
+  assert.ok(accepted >= 1 && accepted <= 3, `statuses: ${statuses.join(' ')}`);
+  assert.ok(statuses.every((s) => s === 415 || s === 503 || s === 'reset'), `statuses: ${statuses.join(' ')}`);
+  // 20 x 40 MiB would be 800 MiB held at once; the reservation lets 3 in (128 MiB).
+  assert.ok(grew < limit / 2 ** 20 + 96, `peak RSS grew by ${grew.toFixed(0)} MiB for ${statuses.length} uploads of 40 MiB`);
+  const over = await upload(child.url, KEYS[0], { model: HUB_ID }, Buffer.alloc(60 * 1024 * 1024));
+  assert.ok(over === 413 || over === 'reset', `an upload declaring more than --max-upload-bytes: ${over}`);
+  assert.equal(await stopChild(child), 0);
+});
+
+test('a client that stalls mid-upload is cut off at --timeout, not later', async () => {
+  const child = await cli(['--models-dir', modelsDir, '--api-keys', KEYS[0], '--timeout', '2000']);
+  const url = new URL(child.url);
+  const started = Date.now();
+  const closedAfter = await new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(`POST / HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEYS[0]}\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: 100000\r\n\r\n--b\r\n`);
+    });
+    socket.on('data', () => undefined);
+    socket.once('close', () => resolve(Date.now() - started));
+    socket.once('error', () => undefined);
+  });
+  assert.ok(closedAfter >= 1900 && closedAfter < 3600, `the stalled request was cut off after ${closedAfter} ms (timeout 2000 ms)`);
+  assert.equal(await stopChild(child), 0);
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createServer, loadModel, YoloError } from '../dist/esm/index.js';
 import { createRequire } from 'node:module';
 import { DATA } from './helpers/golden.mjs';
-import { DETECT, HUB_ID, KEYS, SEG_ID, SEGMENT, fillSnippet, grayPng, hasCommand, makeModelsDir, postForm, run, specSnippets, withoutSpeed } from './helpers/server.mjs';
+import * as forge from './helpers/hostile-files.mjs';
+import { DETECT, HUB_ID, KEYS, SEG_ID, SEGMENT, errorBodies, fillSnippet, grayPng, hasCommand, makeModelsDir, postForm, recordError, run, specSnippets, withoutSpeed } from './helpers/server.mjs';
 
 const require = createRequire(import.meta.url);
 const { InferenceQueue } = require('../dist/cjs/server/queue.js');
@@ -40,6 +41,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   await lib.dispose();
+});
+
+// Every error body this file's requests received: none may name a path of the server's file system.
+const ABSOLUTE_PATH = /(^|[\s'"(=])\/(?:[\w.@-]+\/)+[\w.@-]*/;
+afterAll(() => {
+  assert.ok(errorBodies.length > 10, `only ${errorBodies.length} error bodies were seen`);
+  // A path the client sent itself (a model field) may be echoed back; any other is the server's.
+  const leaks = errorBodies.filter(({ body, sent }) => {
+    let message = body.error?.message ?? JSON.stringify(body);
+    for (const value of sent) message = message.replaceAll(value, '<sent>');
+    return ABSOLUTE_PATH.test(message);
+  });
+  assert.deepEqual(leaks, [], 'error bodies name server paths');
 });
 
 const hasCurl = hasCommand('curl');
@@ -108,20 +122,44 @@ test.skipIf(!hasFfmpeg)('a video upload answers one images[] entry per processed
   assert.deepEqual(withoutSpeed(res.body), withoutSpeed(await lib.predict(video, { imgsz: 160 })));
 });
 
-test.skipIf(!hasFfmpeg)('503 past the request timeout; the slot is given back once the native call ends', async () => {
-  const { url } = await serve({ timeoutMs: 100, concurrency: 1, rateLimit: 0 });
-  const video = await busClip(30, '810:1080'); // 30 frames at imgsz 640: far more than 100 ms of inference
+test.skipIf(!hasFfmpeg)('a timed-out video stops between frames: the slot is free for the next request at once', async () => {
+  const { url } = await serve({ timeoutMs: 1500, concurrency: 1, rateLimit: 0, maxFrames: 10_000 });
+  const video = await busClip(400, '270:360'); // 400 frames at imgsz 640: some 20 s of inference on this machine
+  const started = Date.now();
   const slow = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID }, file: video, filename: 'clip.mp4' });
   assert.equal(slow.status, 503, JSON.stringify(slow.body).slice(0, 300));
   assert.equal(slow.body.error.code, 'E_TIMEOUT');
-  assert.match(slow.body.error.message, /longer than the request timeout \(100 ms\)/);
-  let next;
-  for (let i = 0; i < 100; i++) {
-    next = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 32 }, file: tiny });
-    if (next.status === 200) break;
-    assert.equal(next.body.error.code, 'E_TIMEOUT'); // still queued behind the video
-  }
-  assert.equal(next.status, 200);
+  assert.match(slow.body.error.message, /longer than the request timeout \(1500 ms\)/);
+  assert.ok(Date.now() - started < 4000, `the timeout answered after ${Date.now() - started} ms`);
+  // The aborted call gives its slot back within a frame: the next request neither waits for the video nor times out.
+  const next = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 32 }, file: tiny });
+  assert.equal(next.status, 200, JSON.stringify(next.body));
+});
+
+test.skipIf(!hasFfmpeg)('a video with more frames than --max-frames is refused with 413 before a frame is decoded', async () => {
+  const { url } = await serve({ rateLimit: 0, maxFrames: 20 });
+  const video = await busClip(60, '270:360');
+  const started = Date.now();
+  const res = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID }, file: video, filename: 'clip.mp4' });
+  assert.equal(res.status, 413, JSON.stringify(res.body));
+  assert.equal(res.body.error.code, 'E_VIDEO_TOO_LONG');
+  assert.match(res.body.error.message, /60 frames \(60 to process\), over the limit of 20 frames/);
+  assert.ok(Date.now() - started < 1500, `refusing took ${Date.now() - started} ms`);
+  const fits = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: await busClip(20, '270:360'), filename: 'clip.mp4' });
+  assert.equal(fits.status, 200);
+  assert.equal(fits.body.images.length, 20);
+});
+
+test('wrong API keys are throttled per client address: 429 with Retry-After once the limit is passed', async () => {
+  const { url } = await serve({ authFailureLimit: 5, rateLimit: 0 });
+  for (let i = 0; i < 5; i++) assert.equal((await postForm(url, { key: `wrong-${i}`, fields: { model: HUB_ID }, file: tiny })).status, 401);
+  const throttled = await postForm(url, { key: 'wrong-again', fields: { model: HUB_ID }, file: tiny });
+  assert.equal(throttled.status, 429);
+  assert.equal(throttled.body.error.code, 'E_RATE_LIMITED');
+  assert.match(throttled.body.error.message, /wrong API key/);
+  const after = Number(throttled.headers.get('retry-after'));
+  assert.ok(after > 0 && after <= 60, `retry-after ${after}`);
+  assert.equal((await postForm(url, { key: KEYS[0], fields: { model: HUB_ID }, file: tiny })).status, 429, 'the address is throttled whatever key it sends next');
 });
 
 test('401 without a key, with an unknown key, and with a key differing in one character', async () => {
@@ -145,10 +183,17 @@ test('400 for each out-of-range or malformed argument, naming it, its range and 
     [{ iou: -0.1 }, /^iou must be a number in \[0, 0\.95\]; received "-0\.1"$/],
     [{ iou: 0.96 }, /^iou must be a number in \[0, 0\.95\]/],
     [{ iou: '' }, /^iou must be/],
+    [{ imgsz: '0x40' }, /^imgsz must be an integer in \[32, 1280\]; received "0x40"$/],
+    [{ imgsz: ' 64' }, /^imgsz must be an integer/],
+    [{ conf: '1e-1' }, null], // a plain decimal numeral with an exponent is a number: accepted
     [{ colour: 'red' }, /^unknown form field 'colour'; valid: file, model, imgsz, conf, iou$/],
   ];
   for (const [fields, pattern] of cases) {
     const res = await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID, ...fields }, file: tiny });
+    if (pattern === null) {
+      assert.equal(res.status, 200, JSON.stringify(fields));
+      continue;
+    }
     assert.equal(res.status, 400, JSON.stringify(fields));
     assert.equal(res.body.error.code, 'E_INVALID_ARGUMENT');
     assert.match(res.body.error.message, pattern);
@@ -162,6 +207,28 @@ test('400 for each out-of-range or malformed argument, naming it, its range and 
   const fileAsText = await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID, file: 'bus.jpg' } });
   assert.equal(fileAsText.status, 400);
   assert.match(fileAsText.body.error.message, /^file must be a file upload/);
+  // A field longer than the form allows is refused whole, never cut short and echoed.
+  const long = await postForm(shared.url, { key: KEYS[0], fields: { model: 'm'.repeat(10 * 1024 * 1024) }, file: tiny });
+  assert.equal(long.status, 400);
+  assert.match(long.body.error.message, /^model must be at most 65536 bytes; received more$/);
+});
+
+test('400 for a multipart body that is malformed: no boundary, a wrong one, or cut short', async () => {
+  const part = (boundary) => `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\n${HUB_ID}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n`;
+  const body = Buffer.concat([Buffer.from(part('abc')), tiny, Buffer.from('\r\n--abc--\r\n')]);
+  const cases = [
+    ['multipart/form-data', body],
+    ['multipart/form-data; boundary=', body],
+    ['multipart/form-data; boundary=xyz', body],
+    ['multipart/form-data; boundary=abc', body.subarray(0, body.length - 40)],
+  ];
+  for (const [type, payload] of cases) {
+    const res = await fetch(shared.url, { method: 'POST', headers: { 'x-api-key': KEYS[0], 'content-type': type }, body: payload });
+    const json = await res.json();
+    recordError(res.status, json, []);
+    assert.equal(res.status, 400, `${type} (${payload.length} bytes): ${JSON.stringify(json)}`);
+    assert.equal(json.error.code, 'E_INVALID_ARGUMENT');
+  }
 });
 
 test('404 for an unknown model, and for paths outside the models directory (without naming server paths)', async () => {
@@ -174,6 +241,28 @@ test('404 for an unknown model, and for paths outside the models directory (with
   const route = await fetch(`${shared.url}/predict`, { method: 'POST' });
   assert.equal(route.status, 404);
   assert.equal((await route.json()).error.code, 'E_NOT_FOUND');
+});
+
+test('404 for ids that name Object.prototype properties, and for files in the models directory that are not models', async () => {
+  writeFileSync(join(modelsDir, 'README.txt'), 'not a model');
+  for (const model of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'https://hub.ultralytics.com/models/__proto__', 'models.json', 'models', 'README.txt', 'README']) {
+    const res = await postForm(shared.url, { key: KEYS[0], fields: { model }, file: tiny });
+    assert.equal(res.status, 404, `${model}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error.code, 'E_MODEL_NOT_FOUND');
+  }
+});
+
+test('a broken model file in the registry is a 500 that names no server path; the log has the details', async () => {
+  writeFileSync(join(modelsDir, 'broken.onnx'), 'this is not protobuf\n'.repeat(8));
+  const res = await postForm(shared.url, { key: KEYS[0], fields: { model: 'broken' }, file: tiny });
+  assert.equal(res.status, 500);
+  assert.equal(res.body.error.code, 'E_MODEL_INVALID');
+  assert.equal(res.body.error.message, 'the requested model cannot be loaded by this server (see its log)');
+  // Pixel data cut short: OpenCV's own error text names its version and source files.
+  const corrupt = await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID }, file: forge.tiff({ width: 64, height: 64, data: 200 }) });
+  assert.equal(corrupt.status, 415);
+  assert.equal(corrupt.body.error.code, 'E_DECODE_FAILED');
+  assert.doesNotMatch(corrupt.body.error.message, /OpenCV|\.cpp/);
 });
 
 test('415 for a file that is not an image or video, for an empty file and for a body that is not multipart', async () => {

@@ -91,8 +91,8 @@ test('NMS: scalar == SIMD on random box sets', () => {
     for (const cfg of [{}, { grid: 8, dupes: 0.2 }, { span: 100, maxSize: 300 }, { span: 64, maxSize: 16, grid: 4, dupes: 0.1 }]) {
       for (const iou of [0, 0.1, 0.45, 0.5, 0.7, 0.95, 1]) {
         const boxes = randomBoxes(rand, n, cfg);
-        const ref = native().nms(boxes, iou, false, false);
-        const got = native().nms(boxes, iou, false, true);
+        const ref = native().__test.nms(boxes, iou, false, false);
+        const got = native().__test.nms(boxes, iou, false, true);
         assert.deepEqual(got, ref, `n=${n} iou=${iou} cfg=${JSON.stringify(cfg)}`);
         cases++;
       }
@@ -105,8 +105,8 @@ test('letterbox tensor: SIMD conversion == scalar reference, bit for bit', () =>
   for (const name of ['bus.jpg', 'zidane.jpg']) {
     const bytes = readFileSync(join(DATA, 'images', name));
     for (const [size, autoPad] of [[640, true], [640, false], [320, true], [416, false], [1280, true], [32, false]]) {
-      const a = native().letterboxTensor(bytes, size, autoPad, 32, true);
-      const b = native().letterboxTensor(bytes, size, autoPad, 32, false);
+      const a = native().__test.letterboxTensor(bytes, size, autoPad, 32, true);
+      const b = native().__test.letterboxTensor(bytes, size, autoPad, 32, false);
       assert.deepEqual(a.shape, b.shape);
       assert.ok(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer)), `${name} ${size} rect=${autoPad}: tensors differ`);
     }
@@ -124,8 +124,8 @@ test('classify tensor: SIMD Pillow resize == scalar reference, bit for bit', asy
   };
   const noise = () => Math.floor(rand() * 256);
   const compare = (bytes, height, width, what) => {
-    const a = native().classifyTensor(bytes, height, width, true);
-    const b = native().classifyTensor(bytes, height, width, false);
+    const a = native().__test.classifyTensor(bytes, height, width, true);
+    const b = native().__test.classifyTensor(bytes, height, width, false);
     assert.deepEqual(a.shape, [1, 3, height, width]);
     assert.ok(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer)), `${what} -> ${height}x${width}: tensors differ`);
   };

@@ -191,8 +191,8 @@ async function collect(iterable) {
 }
 
 async function readersReleased() {
-  for (let i = 0; i < 100 && native().liveVideoReaders() > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  return native().liveVideoReaders();
+  for (let i = 0; i < 100 && native().__test.liveVideoReaders() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return native().__test.liveVideoReaders();
 }
 
 videoTest('stream() yields the same entries as predict(), for paths and bytes, with any chunk size', async () => {

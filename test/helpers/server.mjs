@@ -18,6 +18,15 @@ export const KEYS = ['test-key-alpha', 'test-key-beta'];
 export const withoutSpeed = (r) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'speed' ? undefined : v)));
 
 /**
+ * Every error answer (status >= 400) the helpers below received in this process, with the text values the request
+ * sent, for checks over all of them: [{ body, sent }].
+ */
+export const errorBodies = [];
+export function recordError(status, body, sent) {
+  if (status >= 400) errorBodies.push({ body, sent });
+}
+
+/**
  * A scratch models directory removed at exit: models.json maps HUB_ID and SEG_ID to the shared models, and the
  * detect model is also there by file name (a link).
  */
@@ -57,6 +66,7 @@ export async function postForm(url, { key, fields = {}, file, filename = 'image.
   } catch {
     body = text;
   }
+  recordError(res.status, body, Object.values(fields).map(String));
   return { status: res.status, headers: res.headers, body };
 }
 

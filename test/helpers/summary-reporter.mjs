@@ -4,13 +4,15 @@ export default class SummaryReporter {
   onTestRunEnd(testModules, unhandledErrors) {
     const count = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) count.failed++; // a file that failed to load
+      let failedTests = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') count.passed++;
-        else if (state === 'failed') count.failed++;
+        else if (state === 'failed') failedTests++;
         else count.skipped++;
       }
+      // A file can fail with no failed test: it did not load, or a beforeAll / afterAll hook threw.
+      count.failed += failedTests || (module.state() === 'failed' ? 1 : 0);
     }
     count.failed += unhandledErrors.length;
     process.stdout.write(`\n${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped\n`);
