@@ -95,10 +95,7 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     request.options = ReadPredictOptions(options);
     request.tmpdir = RequiredString(options, "tmpdir");
     request.abort = ReadAbortFlag(options);
-    auto* worker = new PredictWorker(env, std::move(session), std::move(request), labels_);
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return Start(new PredictWorker(env, std::move(session), std::move(request), labels_));
   });
 }
 
@@ -176,10 +173,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
     ResponseLabels labels;
     labels.model = RequiredString(options, "label");
     labels.yolo_native = RequiredString(options, "version");
-    auto* worker = new LoadWorker(env, info[0].As<Napi::String>().Utf8Value(), ReadSessionConfig(options), std::move(labels));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return Start(new LoadWorker(env, info[0].As<Napi::String>().Utf8Value(), ReadSessionConfig(options), std::move(labels)));
   });
 }
 

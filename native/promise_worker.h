@@ -51,4 +51,11 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::string code_;
 };
 
+// Queues a worker (it deletes itself once settled) and returns its promise.
+inline Napi::Promise Start(PromiseWorker* worker) {
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace yolo

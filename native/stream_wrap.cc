@@ -90,10 +90,7 @@ Napi::Value VideoStreamWrap::Next(const Napi::CallbackInfo& info) {
     return deferred.Promise();
   }
   if (busy_.exchange(true)) throw MakeError(env, code::kInternal, "stream.next() called while a previous next() is still pending");
-  auto* worker = new StreamNextWorker(env, state_, count, Value());
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return Start(new StreamNextWorker(env, state_, count, Value()));
 }
 
 Napi::Value VideoStreamWrap::Close(const Napi::CallbackInfo& info) {
@@ -118,10 +115,7 @@ Napi::Value OpenVideoStream(Napi::Env env, std::shared_ptr<ModelSession> session
   state->session = std::move(session);
   state->options = options;
   state->abort = std::move(abort);
-  auto* worker = new StreamOpenWorker(env, std::move(state), std::move(input), std::move(tmpdir));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return Start(new StreamOpenWorker(env, std::move(state), std::move(input), std::move(tmpdir)));
 }
 
 }  // namespace yolo

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, ErrorCodes } from '../dist/esm/index.js';
+import { bmp } from './helpers/hostile-files.mjs';
 import { native } from '../dist/cjs/native.js';
 import { DATA, MODELS, listGoldens, readGolden, variantsOf } from './helpers/golden.mjs';
 import { defineGoldenSuites } from './helpers/golden-suites.mjs';
@@ -93,31 +94,6 @@ test('odd classify outputs are E_MODEL_UNSUPPORTED, and the decoder reads [batch
 });
 
 // --- the Pillow resize behind classify_transforms -------------------------------------------------------------
-
-/** A 24-bit BMP (OpenCV decodes it exactly) of w x h pixels, rgbAt(x, y) -> [r, g, b]. */
-function bmp(w, h, rgbAt) {
-  const stride = Math.ceil((w * 3) / 4) * 4;
-  const buf = Buffer.alloc(54 + stride * h);
-  buf.write('BM', 0);
-  buf.writeUInt32LE(buf.length, 2);
-  buf.writeUInt32LE(54, 10);
-  buf.writeUInt32LE(40, 14);
-  buf.writeInt32LE(w, 18);
-  buf.writeInt32LE(h, 22);
-  buf.writeUInt16LE(1, 26);
-  buf.writeUInt16LE(24, 28);
-  buf.writeUInt32LE(stride * h, 34);
-  for (let y = 0; y < h; y++) {
-    const row = 54 + (h - 1 - y) * stride; // bottom-up
-    for (let x = 0; x < w; x++) {
-      const [r, g, b] = rgbAt(x, y);
-      buf[row + 3 * x] = b;
-      buf[row + 3 * x + 1] = g;
-      buf[row + 3 * x + 2] = r;
-    }
-  }
-  return buf;
-}
 
 /** The classify tensor as 8-bit values: [plane][y][x], RGB planes. */
 function tensorBytes(out) {

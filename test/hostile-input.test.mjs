@@ -182,7 +182,7 @@ test('no decoder allocates past the pixel limit: every bypass of the red-team re
 
 test('header edge cases: OS/2 BMP, INT32_MIN heights, ftyp inside a JPEG, unknown TIFF compression, 2^64-pixel PNG', async () => {
   const rgbAt = (x, y) => [(x * 7) & 255, (y * 11) & 255, ((x + y) * 5) & 255];
-  const os2 = forge.os2Bmp(96, 64, rgbAt);
+  const os2 = forge.bmp(96, 64, rgbAt, { os2: true });
   const windows = await sharp(os2Raw(96, 64, rgbAt), { raw: { width: 96, height: 64, channels: 3 } }).png().toBuffer();
   assert.deepEqual(withoutSpeed(await model.predict(os2, { imgsz: 64 })), withoutSpeed(await model.predict(windows, { imgsz: 64 })), 'an OS/2 BMP predicts as its pixels do');
   const minHeight = Buffer.alloc(64);
@@ -201,7 +201,7 @@ test('header edge cases: OS/2 BMP, INT32_MIN heights, ftyp inside a JPEG, unknow
   await assert.rejects(model.predict(png), (e) => e.code === ErrorCodes.IMAGE_TOO_LARGE && /more than 2\^63 pixels/.test(e.message));
 });
 
-/** The raw RGB bytes os2Bmp encodes. */
+/** The raw RGB bytes of the BMP that bmp(w, h, rgbAt) encodes. */
 function os2Raw(w, h, rgbAt) {
   const out = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(rgbAt(x, y), 3 * (y * w + x));

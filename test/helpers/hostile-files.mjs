@@ -149,20 +149,33 @@ export function webpLossless(width, height) {
   return buf;
 }
 
-/** Finding 7: an OS/2 (BITMAPCOREHEADER, 12-byte) 24-bit BMP of w x h, rgbAt(x, y) -> [r, g, b]. */
-export function os2Bmp(w, h, rgbAt) {
+/**
+ * An uncompressed 24-bit BMP of w x h, rgbAt(x, y) -> [r, g, b], bottom-up rows: with a Windows BITMAPINFOHEADER
+ * (40 bytes, 32-bit sizes), or with an OS/2 BITMAPCOREHEADER (12 bytes, 16-bit sizes: finding 7).
+ */
+export function bmp(w, h, rgbAt, { os2 = false } = {}) {
   const stride = Math.ceil((w * 3) / 4) * 4;
-  const buf = Buffer.alloc(26 + stride * h);
+  const headerSize = os2 ? 12 : 40;
+  const dataAt = 14 + headerSize;
+  const buf = Buffer.alloc(dataAt + stride * h);
   buf.write('BM', 0, 'latin1');
   buf.writeUInt32LE(buf.length, 2);
-  buf.writeUInt32LE(26, 10);
-  buf.writeUInt32LE(12, 14);
-  buf.writeUInt16LE(w, 18);
-  buf.writeUInt16LE(h, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt16LE(24, 24);
+  buf.writeUInt32LE(dataAt, 10);
+  buf.writeUInt32LE(headerSize, 14);
+  if (os2) {
+    buf.writeUInt16LE(w, 18);
+    buf.writeUInt16LE(h, 20);
+    buf.writeUInt16LE(1, 22);
+    buf.writeUInt16LE(24, 24);
+  } else {
+    buf.writeInt32LE(w, 18);
+    buf.writeInt32LE(h, 22);
+    buf.writeUInt16LE(1, 26);
+    buf.writeUInt16LE(24, 28);
+    buf.writeUInt32LE(stride * h, 34);
+  }
   for (let y = 0; y < h; y++) {
-    const row = 26 + (h - 1 - y) * stride;
+    const row = dataAt + (h - 1 - y) * stride;
     for (let x = 0; x < w; x++) {
       const [r, g, b] = rgbAt(x, y);
       buf[row + 3 * x] = b;
