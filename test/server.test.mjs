@@ -179,6 +179,7 @@ test('400 for each out-of-range or malformed argument, naming it, its range and 
     [{ imgsz: 320.5 }, /^imgsz must be an integer/],
     [{ imgsz: 'big' }, /^imgsz must be/],
     [{ conf: 0 }, /^conf must be a number in \[0\.01, 1\]; received "0"$/],
+    [{ conf: 0.001 }, /^conf must be a number in \[0\.01, 1\]; received "0.001"$/], // the library takes it (mAP); the HUB contract does not
     [{ conf: 1.5 }, /^conf must be a number in \[0\.01, 1\]/],
     [{ iou: -0.1 }, /^iou must be a number in \[0, 0\.95\]; received "-0\.1"$/],
     [{ iou: 0.96 }, /^iou must be a number in \[0, 0\.95\]/],
