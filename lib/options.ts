@@ -165,9 +165,9 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
   checkKeys('predict option', o, PREDICT_KEYS);
   const r: ResolvedPredictOptions = { ...PREDICT_DEFAULTS };
-  if (o.imgsz !== undefined) r.imgsz = checkNumber('imgsz', o.imgsz, 32, 1280, true);
-  if (o.conf !== undefined) r.conf = checkNumber('conf', o.conf, 0.01, 1.0, false);
-  if (o.iou !== undefined) r.iou = checkNumber('iou', o.iou, 0.0, 0.95, false);
+  if (o.imgsz !== undefined) r.imgsz = checkNumber('imgsz', o.imgsz, 1, 65536, true);
+  if (o.conf !== undefined) r.conf = checkNumber('conf', o.conf, 0, 1.0, false);
+  if (o.iou !== undefined) r.iou = checkNumber('iou', o.iou, 0.0, 1.0, false);
   if (o.maxDet !== undefined) r.maxDet = checkNumber('maxDet', o.maxDet, 1, 30000, true);
   if (o.top5 !== undefined) r.topk = checkBoolean('top5', o.top5) ? 5 : 1;
   if (o.maxPixels !== undefined) r.maxPixels = checkNumber('maxPixels', o.maxPixels, 0, Number.MAX_SAFE_INTEGER, true);
