@@ -37,6 +37,14 @@ export interface PredictOptions {
    * decode + resize, so results may differ slightly too.
    */
   fastDecode?: boolean;
+  /**
+   * @internal Pre- and post-process as Ultralytics' validator instead of its predictor (model.val() sets it): the
+   * dataset letterbox (long side to imgsz with ceil'd sides, centred on the rect val shape
+   * ceil(shape * imgsz / stride + 0.5) * stride of a dynamic model, imgsz x imgsz with rect false, a static model's
+   * input), results mapped back with the validator's ratio_pad; multi-label NMS; segment detections with an empty
+   * mask kept (no polygon).
+   */
+  val?: boolean;
 }
 
 export interface ResolvedPredictOptions {
@@ -52,6 +60,7 @@ export interface ResolvedPredictOptions {
   rect: boolean;
   simd: boolean;
   fastDecode: boolean;
+  val: boolean;
 }
 
 export type Provider = 'cpu' | 'cuda' | 'tensorrt';
@@ -117,6 +126,7 @@ export const PREDICT_DEFAULTS: ResolvedPredictOptions = Object.freeze({
   rect: true,
   simd: true,
   fastDecode: false,
+  val: false,
 });
 
 function fail(argument: string, expected: string, value: unknown): never {
@@ -159,7 +169,7 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
   }
 }
 
-const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'rect', 'simd', 'fastDecode'] as const;
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'rect', 'simd', 'fastDecode', 'val'] as const;
 
 export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
@@ -177,6 +187,7 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   if (o.rect !== undefined) r.rect = checkBoolean('rect', o.rect);
   if (o.simd !== undefined) r.simd = checkBoolean('simd', o.simd);
   if (o.fastDecode !== undefined) r.fastDecode = checkBoolean('fastDecode', o.fastDecode);
+  if (o.val !== undefined) r.val = checkBoolean('val', o.val);
   return r;
 }
 

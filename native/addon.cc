@@ -101,6 +101,7 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.batch = IntOr(o, "batch", 1);
   p.vid_stride = IntOr(o, "vidStride", 1);
   p.max_frames = static_cast<int64_t>(NumberOr(o, "maxFrames", 0));
+  p.val = BoolOr(o, "val", false);
   return p;
 }
 
@@ -178,6 +179,7 @@ bool PredictVideoFrames(ModelSession& session, VideoReader& reader, const Predic
     const double decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ImageResult r = PredictDecoded(session, frame, options);
     r.t_pre += decode_ms;
+    r.t_decode = decode_ms;
     r.frame = index;
     out->push_back(std::move(r));
   }

@@ -60,6 +60,7 @@ Napi::Object ImageResultToJs(Napi::Env env, const ImageResult& r, const ModelInf
   speed.Set("inference", Round(r.t_inf, 1e3));
   speed.Set("postprocess", Round(r.t_post, 1e3));
   image.Set("speed", speed);
+  image.Set("decodeMs", Round(r.t_decode, 1e3));  // not part of the HUB JSON: lib/bench splits preprocess with it
   Napi::Array input_shape = Napi::Array::New(env, 2);
   input_shape.Set(0u, r.input_h);
   input_shape.Set(1u, r.input_w);

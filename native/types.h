@@ -40,6 +40,10 @@ struct PredictOptions {
   int batch = 1;                 // images per inference on dynamic-batch models (Ultralytics' batch)
   int vid_stride = 1;
   int64_t max_frames = 0;        // 0 = all
+  // Pre- and post-process as Ultralytics' validator, not its predictor (lib/val): the dataset letterbox (image.h
+  // PlanValLetterbox), multi-label NMS (every class above conf of an anchor is a candidate) and, segment, detections
+  // whose mask is empty kept (with no polygon).
+  bool val = false;
 };
 
 // One prediction. `box` holds x1,y1,x2,y2 (detect / segment / pose) or the 4 OBB corners (8 values).
@@ -55,6 +59,7 @@ struct ImageResult {
   int orig_h = 0, orig_w = 0;
   int input_h = 0, input_w = 0;  // network input actually used
   double t_pre = 0, t_inf = 0, t_post = 0;  // milliseconds
+  double t_decode = 0;                      // the decode part of t_pre (benchmarks split the preprocess stage)
   int64_t frame = -1;                       // video frame index, -1 for still images
   std::vector<ResultItem> results;
   std::vector<std::pair<int, float>> top;   // classify: top-k (class, probability)
