@@ -8,6 +8,8 @@ import { downloadModel } from './download.js';
 import { loadOptimized } from './optimized-cache.js';
 import { version } from './version.js';
 import { nativeOptions, resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
+import { validate, type ValResult } from './val/validator.js';
+import type { ValOptions } from './val/options.js';
 
 export type Task = NativeModelInfo['task'];
 /** An encoded image (Buffer / Uint8Array / ArrayBuffer) or a file path. */
@@ -161,6 +163,15 @@ export class Model {
     if (Array.isArray(input)) throw new YoloError(ErrorCodes.INVALID_INPUT, 'stream() takes one video or image, not an array; received array', 'input');
     const [nativeInput] = normalizeInputs(input);
     return streamImages(this.nativeHandle(), nativeInput, o, (img) => this.hubImage(img, o.predict));
+  }
+
+  /**
+   * Accuracy on a dataset, as Ultralytics' `yolo val` measures it: a dataset yaml (or folder) in Ultralytics' YOLO
+   * layout for detect / segment / pose / obb (mAP50, mAP50-95, precision, recall, per class and overall), a folder
+   * of class folders for classify (top-1 / top-5 accuracy). See lib/val/validator.ts.
+   */
+  async val(data: string, options?: ValOptions): Promise<ValResult> {
+    return validate(this, data, options);
   }
 
   /** Releases the session; predictions already in flight still complete. */
