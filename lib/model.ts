@@ -9,6 +9,7 @@ import { loadOptimized } from './optimized-cache.js';
 import { version } from './version.js';
 import { nativeOptions, resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
 import { validate, type ValResult } from './val/validator.js';
+import { benchmark, type BenchOptions, type BenchResult } from './bench/bench.js';
 import type { ValOptions } from './val/options.js';
 
 export type Task = NativeModelInfo['task'];
@@ -172,6 +173,15 @@ export class Model {
    */
   async val(data: string, options?: ValOptions): Promise<ValResult> {
     return validate(this, data, options);
+  }
+
+  /**
+   * Speed on this machine, measured as `npm run bench` measures it: per-stage and end-to-end latency (p50 / p95),
+   * images/s and event-loop delay at each concurrency, memory; on the given images or the bundled sample. See
+   * lib/bench/bench.ts.
+   */
+  async bench(options?: BenchOptions): Promise<BenchResult> {
+    return benchmark(this, options);
   }
 
   /** Releases the session; predictions already in flight still complete. */

@@ -8,6 +8,8 @@ export interface NativeImage {
   shape: [number, number];
   speed: { preprocess: number; inference: number; postprocess: number };
   inputShape: [number, number];
+  /** The decode part of speed.preprocess (not in the HUB JSON; benchmarks split the stage with it). */
+  decodeMs?: number;
   top?: { name: string; class: number; confidence: number }[];
   frame?: number;
 }
