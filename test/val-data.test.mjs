@@ -1,7 +1,7 @@
 // The val data path: dataset yamls, label files (every problem named by file and line), the validator's letterbox
 // (the JS plan against the native one), and the rasterization of polygons into masks as cv2.fillPoly + cv2.resize.
 import { describe, expect, test } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -28,7 +28,10 @@ async function val(modelFile, data, options) {
 const metricKeys = ['precision', 'recall', 'mAP50', 'mAP50_95'];
 function expectMetrics(m) {
   expect(Object.keys(m)).toEqual(metricKeys);
-  for (const k of metricKeys) expect(m[k]).toBeGreaterThanOrEqual(0), expect(m[k]).toBeLessThanOrEqual(1);
+  for (const k of metricKeys) {
+    expect(m[k]).toBeGreaterThanOrEqual(0);
+    expect(m[k]).toBeLessThanOrEqual(1);
+  }
 }
 
 describe('detect, segment, pose, obb', () => {
