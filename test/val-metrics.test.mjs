@@ -62,9 +62,10 @@ describe('similarity measures', () => {
     label[3] = 20; label[4] = 20; label[5] = 0; // invisible: ignored
     const pred = new Array(17 * 2).fill(0);
     pred[0] = 13; pred[1] = 14; // 5 px from the nose
-    const area = 100;
-    const want = Math.exp(-25 / (2 * (2 * 0.026) ** 2 * area));
+    const area = 40000;
+    const want = Math.exp(-25 / (2 * (2 * 0.026) ** 2 * area)); // 0.891 (sigma not doubled: 0.630)
     expect(keypointOks(label, 3, pred, 2, 17, [area], OKS_SIGMA)[0]).toBeCloseTo(want, 5);
+    expect(want).toBeCloseTo(0.891, 3);
   });
   test('probiou: 1 for the same box, symmetric under w/h swap + 90 degrees', () => {
     const box = [50, 50, 40, 10, 0.3];
