@@ -47,6 +47,8 @@ export interface NativeModel {
 export interface NativeBinding {
   load(path: string, options: object): Promise<NativeModel>;
   letterboxTensor(image: Uint8Array, imgsz: number, autoPad: boolean, stride?: number, simd?: boolean): { data: Float32Array; shape: number[] };
+  /** Test hook: the validator's letterbox geometry (native PlanValLetterbox). */
+  valLetterboxPlan(origH: number, origW: number, imgsz: number, targetH: number, targetW: number): { newH: number; newW: number; top: number; left: number; inH: number; inW: number };
   classifyTensor(image: Uint8Array, height: number, width?: number, simd?: boolean): { data: Float32Array; shape: number[] };
   /** Test hook: decodes like predict (JPEGs through libjpeg directly unless `opencv`, or it declines) into BGR rows at
    * 1/reduction scale; `direct` says which path ran, `ms` times the decode alone. */

@@ -25,7 +25,7 @@ export type ValShape = { kind: 'rect'; stride: number } | { kind: 'square' } | {
 
 /** Python's round(): half to even (only .5 - 0.1 style values reach it here, but keep it exact). */
 function pyRound(x: number): number {
-  const r = Math.round(x);
+  const r = Math.round(x) + 0; // + 0: no -0
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
