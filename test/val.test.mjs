@@ -57,7 +57,7 @@ describe('detect, segment, pose, obb', () => {
     expectMetrics(r.metrics.box);
     expectMetrics(r.metrics.mask);
     expect(r.metrics.box.mAP50_95).toBeCloseTo(0.573, 2);
-    expect(r.metrics.mask.mAP50_95).toBeCloseTo(0.506, 2);
+    expect(r.metrics.mask.mAP50_95).toBeCloseTo(0.543, 2); // exact prototype masks: 0.542 (docs/val.md)
     expect(r.metrics.mask.mAP50_95).toBeLessThan(r.metrics.box.mAP50_95);
     for (const c of r.classes) expectMetrics(c.mask);
   });

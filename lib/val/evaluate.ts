@@ -3,7 +3,7 @@
  * labels and predictions both in original pixels (the validator's ratio_pad), true positives at the 10 IoU
  * thresholds by box IoU, and for segment by mask IoU (masks.ts), for pose by OKS, for OBB by probiou.
  */
-import type { HubResult, ObbBox } from '../model.js';
+import type { Box, HubResult, ObbBox } from '../model.js';
 import { labelBoxesToOriginal, labelKeypointsToOriginal, type ValGeometry } from './geometry.js';
 import { boxIou, cornersToRotatedBox, keypointOks, minAreaRect, OKS_SIGMA, probIou, type RotatedBox } from './iou.js';
 import type { ImageLabels } from './labels.js';
@@ -88,7 +88,7 @@ export function evaluateImage(labels: ImageLabels, results: HubResult[], ctx: Ev
     const masks = labelMasks(labels.segments, g);
     targetCls = Int32Array.from(masks.order, (k) => labels.cls[k]);
     labelBoxes = Float32Array.from(masks.order.flatMap((k) => Array.from(labels.boxes.subarray(4 * k, 4 * k + 4))));
-    const predMasks = results.map((r) => predictionMask(r.segments?.x ?? [], r.segments?.y ?? [], g));
+    const predMasks = results.map((r) => predictionMask(r.segments?.x ?? [], r.segments?.y ?? [], r.box as Box, g));
     tpExtra = matchPredictions(predCls, targetCls, maskIou(masks, predMasks));
   }
   const gtBoxes = labelBoxesToOriginal(labelBoxes, g);
