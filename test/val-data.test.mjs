@@ -12,7 +12,7 @@ import { parseLabels, readLabels } from '../dist/cjs/val/labels.js';
 import { labelPathOf, resolveDetectionSplit } from '../dist/cjs/val/dataset.js';
 import { valGeometry } from '../dist/cjs/val/geometry.js';
 import { downsampleMask, fillPolygon, resampleSegment } from '../dist/cjs/val/raster.js';
-import { labelMasks } from '../dist/cjs/val/masks.js';
+import { labelMasks, predictionMask } from '../dist/cjs/val/masks.js';
 import { DATA, MODELS } from './helpers/golden.mjs';
 
 const sharp = createRequire(import.meta.url)('sharp');
@@ -152,6 +152,16 @@ describe('masks as cv2.fillPoly + cv2.resize', () => {
     expect([r[1998], r[1999]]).toEqual([Math.fround(0.1), Math.fround(0.1)]); // closed
     const xs = Array.from({ length: 1000 }, (_, i) => r[2 * i]);
     expect(xs.filter((x) => x === Math.fround(0.9)).length).toBeGreaterThan(300); // the right edge
+  });
+  test('a predicted outline: a cell is set when 3 of its 4 centre pixels are, and only inside the box', () => {
+    const g = valGeometry(64, 64, 64, { kind: 'fixed', h: 64, w: 64 }); // gain 1, no padding: input = original pixels
+    const square = (n) => [[0, n, n, 0], [0, 0, n, n]];
+    const cells = (m) => m.data.reduce((a, b) => a + b, 0);
+    const box = { x1: 0, y1: 0, x2: 64, y2: 64 };
+    expect(cells(predictionMask(...square(15), box, g))).toBe(16); // pixels 0-15: cells 0-3
+    expect(cells(predictionMask(...square(13), box, g))).toBe(9); // cell 3 sees pixel 13 but not 14: 2 of 4, off
+    expect(cells(predictionMask(...square(15), { x1: 0, y1: 0, x2: 8, y2: 64 }, g))).toBe(8); // cells x < 8 / 4
+    expect(cells(predictionMask([], [], box, g))).toBe(0);
   });
   test('overlapping labels: the smaller one owns its cells, the larger one is listed first', () => {
     const g = valGeometry(64, 64, 64, { kind: 'fixed', h: 64, w: 64 });
