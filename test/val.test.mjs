@@ -97,8 +97,11 @@ test('broken label files are reported by file and line, their images left out; t
   writeFileSync(join(root, 'labels', 'val', '000000000042.txt'), '16 0.5 0.5 0.2 0.2\n85 0.5 0.5 0.2 0.2\n');
   writeFileSync(join(root, 'data.yaml'), readFileSync(join(DATA, 'coco8', 'coco8.yaml'), 'utf8').replace(/^path:.*$/m, 'path: .'));
   rmSync(join(root, 'labels', 'val', '000000000049.txt'));
+  writeFileSync(join(root, 'images', 'val', 'broken.jpg'), 'not a JPEG');
+  writeFileSync(join(root, 'labels', 'val', 'broken.txt'), '0 0.5 0.5 0.2 0.2\n');
   const r = await val('fp32/yolov8n-int8dq-dynamic.onnx', join(root, 'data.yaml'));
-  expect(r.images).toBe(2); // 36 and 42 left out; 49 has no labels: a background image
+  expect(r.images).toBe(2); // 36 and 42 left out, broken.jpg cannot be decoded; 49 has no labels: a background image
+  expect(r.problems.find((p) => p.file.endsWith('broken.jpg'))).toMatchObject({ severity: 'error', message: expect.stringMatching(/cannot be read/) });
   const at = (name) => r.problems.filter((p) => p.file.endsWith(name));
   expect(at('000000000036.txt')).toEqual([{ file: join(root, 'labels', 'val', '000000000036.txt'), line: 2, severity: 'error', message: "'O.5' is not a number" }]);
   expect(at('000000000042.txt')).toEqual([{ file: join(root, 'labels', 'val', '000000000042.txt'), line: 2, severity: 'error', message: "class 85 exceeds the dataset's 80 classes (0-79)" }]);
@@ -110,7 +113,7 @@ test('broken label files are reported by file and line, their images left out; t
   expect(lines[1]).toBe(`${'Class'.padStart(22)}${['Images', 'Instances', 'Box(P', 'R', 'mAP50', 'mAP50-95)'].map((s) => s.padStart(11)).join('')}`);
   expect(lines[2]).toMatch(new RegExp(`^ {19}all {10}2 {10}${r.instances} {6}0\\.\\d{3}`));
   expect(run.stdout).toMatch(/Speed: [\d.]+ms preprocess/);
-  expect(run.stdout).toMatch(/2 label problem\(s\) in 2 file\(s\); those images were left out/);
+  expect(run.stdout).toMatch(/3 problem\(s\) in 3 label or image file\(s\); those images were left out/);
   expect(run.stdout).toContain(`${join(root, 'labels', 'val', '000000000036.txt')}:2: 'O.5' is not a number`);
   expect(run.stdout).toMatch(/1 image\(s\) without a label file/);
 });

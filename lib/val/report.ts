@@ -28,7 +28,7 @@ function problemLines(problems: LabelProblem[], shown = 10): string[] {
   const where = (p: LabelProblem) => `${p.file}${p.line ? `:${p.line}` : ''}`;
   if (errors.length) {
     const images = new Set(errors.map((p) => p.file)).size;
-    lines.push(`${errors.length} label problem(s) in ${images} file(s); those images were left out, as Ultralytics does:`);
+    lines.push(`${errors.length} problem(s) in ${images} label or image file(s); those images were left out, as Ultralytics does:`);
     for (const p of errors.slice(0, shown)) lines.push(`  ${where(p)}: ${p.message}`);
     if (errors.length > shown) lines.push(`  ... and ${errors.length - shown} more (--json lists them all)`);
   }

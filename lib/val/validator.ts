@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import { ErrorCodes, YoloError } from '../errors.js';
 import type { HubImage, HubResponse, Model } from '../model.js';
+import type { PredictOptions } from '../options.js';
 import { apPerClass, type ApResult } from './ap.js';
 import { labelPathOf, resolveClassificationSplit, resolveDetectionSplit } from './dataset.js';
 import { evaluateImage, keypointSigmas, type DetectionTask, type ImageMatches } from './evaluate.js';
@@ -61,8 +62,8 @@ export interface ClassifyValResult extends ValCommon {
 export type ValResult = DetectionValResult | ClassifyValResult;
 
 /** Keeps one prediction in flight while the previous one is evaluated. */
-async function forEachPrediction<T>(items: T[], predict: (item: T) => Promise<HubResponse>, visit: (item: T, response: HubResponse) => void): Promise<void> {
-  let pending: Promise<HubResponse> | undefined = items.length ? predict(items[0]) : undefined;
+async function forEachPrediction<T, R>(items: T[], predict: (item: T) => Promise<R>, visit: (item: T, response: R) => void): Promise<void> {
+  let pending: Promise<R> | undefined = items.length ? predict(items[0]) : undefined;
   try {
     for (let i = 0; i < items.length; i++) {
       const response = await pending!;
@@ -118,8 +119,18 @@ function concat(parts: ImageMatches[], pick: (m: ImageMatches) => Uint8Array | u
   return { tp, thresholds: nt, conf, predCls, targetCls };
 }
 
-const isImageProblem = (e: unknown) =>
-  e instanceof YoloError && ([ErrorCodes.DECODE_FAILED, ErrorCodes.EMPTY_INPUT, ErrorCodes.IMAGE_TOO_LARGE, ErrorCodes.FILE_NOT_FOUND] as string[]).includes(e.code);
+const IMAGE_PROBLEMS: string[] = [ErrorCodes.DECODE_FAILED, ErrorCodes.EMPTY_INPUT, ErrorCodes.IMAGE_TOO_LARGE, ErrorCodes.FILE_NOT_FOUND];
+
+/** model.predict, except that an image that cannot be read becomes a problem of the run (null) instead of its end. */
+async function predictOrReport(model: Model, file: string, options: PredictOptions, problems: LabelProblem[]): Promise<HubResponse | null> {
+  try {
+    return await model.predict(file, options);
+  } catch (e) {
+    if (!(e instanceof YoloError) || !IMAGE_PROBLEMS.includes(e.code)) throw e;
+    problems.push({ file, severity: 'error', message: `the image cannot be read (${e.message})` });
+    return null;
+  }
+}
 
 export async function validate(model: Model, data: string, options?: ValOptions): Promise<ValResult> {
   if (typeof data !== 'string' || data.length === 0) {
@@ -162,12 +173,7 @@ async function validateDetection(model: Model, data: string, o: ResolvedValOptio
   const speed = new SpeedMeter();
   const started = performance.now();
   let done = 0;
-  const predict = (item: (typeof items)[number]) =>
-    model.predict(item.file, predictOptions).catch((e: unknown) => {
-      if (!isImageProblem(e)) throw e;
-      problems.push({ file: item.file, severity: 'error', message: `the image cannot be read (${(e as YoloError).message})` });
-      return null as unknown as HubResponse;
-    });
+  const predict = (item: (typeof items)[number]) => predictOrReport(model, item.file, predictOptions, problems);
   await forEachPrediction(items, predict, (item, response) => {
     done++;
     if (response) {
@@ -232,12 +238,7 @@ async function validateClassify(model: Model, data: string, o: ResolvedValOption
   let top1 = 0;
   let top5 = 0;
   let seen = 0;
-  const predict = (item: (typeof split.images)[number]) =>
-    model.predict(item.file, { imgsz, top5: true }).catch((e: unknown) => {
-      if (!isImageProblem(e)) throw e;
-      problems.push({ file: item.file, severity: 'error', message: `the image cannot be read (${(e as YoloError).message})` });
-      return null as unknown as HubResponse;
-    });
+  const predict = (item: (typeof split.images)[number]) => predictOrReport(model, item.file, { imgsz, top5: true }, problems);
   await forEachPrediction(split.images, predict, (item, response) => {
     done++;
     if (response) {
