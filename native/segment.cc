@@ -1,7 +1,7 @@
 // Instance segmentation, as Ultralytics 8.3.160 with retina_masks=False (docs/ultralytics-parity.md §3, §4, §5):
 //   NMS as detect -> mask logits = coeffs @ protos, zeroed outside the NMS box scaled to proto size (crop_mask)
 //   -> bilinear upsample (align_corners=False) to the input-tensor size -> > 0 -> detections with an empty mask
-//   are dropped -> polygon = findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE), several contours joined by
+//   are dropped (PredictOptions::val keeps them, with no polygon, as the validator does) -> polygon = findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE), several contours joined by
 //   merge_multi_segment -> scale_coords (unrounded pad, float32, clipped) to original pixels.
 // Only what a kept box can touch is computed: the crop rectangle of the prototype plane (plus the one-pixel ring
 // the interpolation reads, which is zero) and the input-size rectangle where the upsampled logit can be > 0.
