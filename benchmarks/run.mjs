@@ -20,15 +20,6 @@ if (typeof globalThis.gc !== 'function' && !process.env.YOLO_NATIVE_BENCH_CHILD)
 const { mkdirSync, writeFileSync } = await import('node:fs');
 const { join } = await import('node:path');
 const { casePaths, parseConfig } = await import('./lib/config.mjs');
-const { openCase, CONTENDERS, LABELS } = await import('./lib/contenders.mjs');
-const { measureLatency } = await import('./lib/latency.mjs');
-const { idleEventLoopDelay, measureThroughput } = await import('./lib/throughput.mjs');
-const { measureMemoryInChild } = await import('./lib/memory.mjs');
-const { evaluateTargets } = await import('./lib/targets.mjs');
-const { renderMarkdown } = await import('./lib/report.mjs');
-const { renderChart } = await import('./lib/chart.mjs');
-const { loadAverage, machineInfo } = await import('./lib/machine.mjs');
-const { ratio } = await import('./lib/stats.mjs');
 
 let cfg;
 try {
@@ -50,6 +41,16 @@ try {
   console.error(`bench: cannot load yolo-native (${e.message}); run 'npm run build' first`);
   process.exit(2);
 }
+// The measuring machinery is the library's own (lib/bench, shared with model.bench() and `yolo-native bench`).
+const { measureLatency } = await import('../dist/cjs/bench/latency.js');
+const { idleEventLoopDelay, measureThroughput } = await import('../dist/cjs/bench/throughput.js');
+const { ratio } = await import('../dist/cjs/bench/stats.js');
+const { openCase, CONTENDERS, LABELS } = await import('./lib/contenders.mjs');
+const { measureMemoryInChild } = await import('./lib/memory.mjs');
+const { evaluateTargets } = await import('./lib/targets.mjs');
+const { renderMarkdown } = await import('./lib/report.mjs');
+const { renderChart } = await import('./lib/chart.mjs');
+const { loadAverage, machineInfo } = await import('./lib/machine.mjs');
 
 const log = (s) => console.log(s);
 const errorMessage = (e) => (e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? e));
@@ -135,7 +136,7 @@ if (cfg.phases.includes('memory')) {
   }
 }
 
-results.meta.machine = { ...machineInfo(yn, loadStart), loadEnd: loadAverage() };
+results.meta.machine = { ...machineInfo(loadStart), loadEnd: loadAverage() };
 results.targets = evaluateTargets(results);
 
 mkdirSync(cfg.out, { recursive: true });

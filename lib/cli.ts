@@ -3,6 +3,8 @@
  *   yolo-native predict <image|video>... --model <ref> [--imgsz 640] [--conf 0.25] [--iou 0.45] [--threads N]
  *   yolo-native info --model <ref>
  *   yolo-native serve [...]           (see `yolo-native serve --help`)
+ *   yolo-native val --model <ref> --data <yaml|dir> [...]   (see `yolo-native val --help`)
+ *   yolo-native bench --model <ref> [...]                    (see `yolo-native bench --help`)
  */
 import { parseArgs } from 'node:util';
 import { YoloError } from './errors.js';
@@ -13,6 +15,8 @@ const USAGE = `Usage:
                                  [--threads N] [--models-dir DIR] [--top5]
   yolo-native info --model <path|name|hub-url> [--models-dir DIR]
   yolo-native serve --help
+  yolo-native val --model <path|name|hub-url> --data <dataset.yaml|dir> [--imgsz 640] [--json]   (val --help)
+  yolo-native bench --model <path|name|hub-url> [--images DIR] [--concurrency 1,2,4,8] [--json] (bench --help)
 
 Models are looked up as a file path, as a name under --models-dir ($YOLO_NATIVE_MODELS_DIR, default ./models),
 or by HUB model URL / id. Output is the Ultralytics HUB Inference API JSON.`;
@@ -69,6 +73,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   try {
     if (command === 'predict') await predictCommand(rest);
     else if (command === 'info') await infoCommand(rest);
+    else if (command === 'val') await (await import('./val/cli.js')).valCommand(rest);
+    else if (command === 'bench') await (await import('./bench/cli.js')).benchCommand(rest);
     else if (command === 'serve') {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { serveCommand } = require('./server/cli.js') as { serveCommand: (argv: string[]) => Promise<void> };

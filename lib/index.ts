@@ -7,6 +7,10 @@ export type { ErrorCode } from './errors.js';
 export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS, LOAD_DEFAULTS } from './options.js';
 export type { PredictOptions, LoadOptions, Provider } from './options.js';
 export type { StreamOptions } from './video.js';
+export type { ValOptions, ValProgress } from './val/options.js';
+export type { ValResult, DetectionValResult, ClassifyValResult, ValMetrics, ValClassRow } from './val/validator.js';
+export type { LabelProblem } from './val/labels.js';
+export type { BenchOptions, BenchResult, BenchProgress } from './bench/bench.js';
 export { resolveModelPath, hubModelId, defaultModelsDir } from './resolve.js';
 export { version } from './version.js';
 

@@ -2,14 +2,17 @@
 import { basename, resolve as resolvePath } from 'node:path';
 import { ErrorCodes, YoloError, fromNative } from './errors.js';
 import type { HubImage, HubResponse, Task } from './hub.js';
-import { defaultOrtLibrary, native, type NativeModel, type NativeModelInfo, type NativeModelStats } from './native.js';
-import { resolveLoadOptions, resolvePredictOptions, type LoadOptions, type PredictOptions } from './options.js';
+import { defaultOrtLibrary, native, type NativeInputPlan, type NativeModel, type NativeModelInfo, type NativeModelStats } from './native.js';
+import { checkNumber, resolveLoadOptions, resolvePredictOptions, type LoadOptions, type PredictOptions } from './options.js';
 import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
 import { downloadModel } from './download.js';
 import { loadOptimized } from './optimized-cache.js';
 import { version } from './version.js';
 import { resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
 import { nativeCall } from './native-call.js';
+import { validate, type ValResult } from './val/validator.js';
+import { benchmark, type BenchOptions, type BenchResult } from './bench/bench.js';
+import type { ValOptions } from './val/options.js';
 
 export type { Task, Box, ObbBox, HubResult, HubImage, HubMetadata, HubResponse } from './hub.js';
 /** An encoded image (Buffer / Uint8Array / ArrayBuffer) or a file path. */
@@ -81,6 +84,14 @@ export class Model {
     return this.nativeHandle().info();
   }
 
+  /**
+   * The network input a predict call at `imgsz` gets (the native plan itself): the size it runs at (a static model's
+   * own, else imgsz rounded up to the stride), the letterbox target [h, w], and whether it pads "rect".
+   */
+  inputPlan(imgsz: number, rect = true): NativeInputPlan {
+    return this.nativeHandle().plan(checkNumber('imgsz', imgsz, 1, 8192, true), rect);
+  }
+
   /** What the session has run so far: inference runs (a batch is one) and the images they carried. */
   stats(): NativeModelStats {
     return this.nativeHandle().stats();
@@ -114,6 +125,24 @@ export class Model {
     if (Array.isArray(input)) throw new YoloError(ErrorCodes.INVALID_INPUT, 'stream() takes one video or image, not an array; received array', 'input');
     const [nativeInput] = normalizeInputs(input);
     return streamImages(this.nativeHandle(), nativeInput, o);
+  }
+
+  /**
+   * Accuracy on a dataset, as Ultralytics' `yolo val` measures it: a dataset yaml (or folder) in Ultralytics' YOLO
+   * layout for detect / segment / pose / obb (mAP50, mAP50-95, precision, recall, per class and overall), a folder
+   * of class folders for classify (top-1 / top-5 accuracy). See lib/val/validator.ts.
+   */
+  async val(data: string, options?: ValOptions): Promise<ValResult> {
+    return validate(this, data, options);
+  }
+
+  /**
+   * Speed on this machine, measured as `npm run bench` measures it: per-stage and end-to-end latency (p50 / p95),
+   * images/s and event-loop delay at each concurrency, memory; on the given images or the bundled sample. See
+   * lib/bench/bench.ts.
+   */
+  async bench(options?: BenchOptions): Promise<BenchResult> {
+    return benchmark(this, options);
   }
 
   /** Releases the session; predictions already in flight still complete. */

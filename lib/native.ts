@@ -36,6 +36,12 @@ export interface NativeVideoStream {
   info(): { fps?: number; frameCount?: number; closed: boolean };
 }
 
+export interface NativeInputPlan {
+  imgsz: number;
+  target: [number, number];
+  rect: boolean;
+}
+
 /** Set from JS while a call runs: the worker stops between images and between frames (E_ABORTED). */
 export interface NativeAbortFlag {
   abort(): void;
@@ -48,6 +54,8 @@ export interface NativeModel {
   openStream(input: Uint8Array | string, options: object): Promise<NativeVideoStream | null>;
   info(): NativeModelInfo;
   stats(): NativeModelStats;
+  /** The network input a request at imgsz would get: the size it runs at, the letterbox target, rect padding. */
+  plan(imgsz: number, rect: boolean): NativeInputPlan;
   dispose(): void;
 }
 
@@ -55,6 +63,8 @@ export interface NativeModel {
 export interface NativeTestHooks {
   letterboxTensor(image: Uint8Array, imgsz: number, autoPad: boolean, stride?: number, simd?: boolean): { data: Float32Array; shape: number[] };
   classifyTensor(image: Uint8Array, height: number, width?: number, simd?: boolean): { data: Float32Array; shape: number[] };
+  /** The validator's letterbox geometry (native PlanValLetterbox). */
+  valLetterboxPlan(origH: number, origW: number, imgsz: number, targetH: number, targetW: number): { newH: number; newW: number; top: number; left: number; inH: number; inW: number };
   /** Decodes like predict (JPEGs through libjpeg directly unless `opencv`, or it declines) into BGR rows at
    * 1/reduction scale, without the header gate; `direct` says which path ran, `ms` times the decode alone. */
   decodeImage(

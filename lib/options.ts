@@ -51,6 +51,16 @@ export interface PredictOptions {
    * decode + resize, so results may differ slightly too.
    */
   fastDecode?: boolean;
+  /**
+   * @internal Pre- and post-process as Ultralytics' validator instead of its predictor (model.val() sets it): the
+   * dataset letterbox (long side to imgsz with ceil'd sides, centred on the rect val shape
+   * ceil(shape * imgsz / stride + 0.5) * stride of a dynamic model, imgsz x imgsz with rect false, a static model's
+   * input), results mapped back with the validator's ratio_pad; multi-label NMS; segment detections with an empty
+   * mask kept (no polygon).
+   */
+  val?: boolean;
+  /** @internal Also report each image's decode time as `decodeMs` beside its speed (lib/bench splits preprocess). */
+  profile?: boolean;
 }
 
 export interface ResolvedPredictOptions {
@@ -68,6 +78,10 @@ export interface ResolvedPredictOptions {
   simd: boolean;
   fastDecode: boolean;
   signal?: AbortSignal;
+  /** @internal Ultralytics' validator pre- and post-processing (lib/val). */
+  val: boolean;
+  /** @internal report each image's decode time as decodeMs (lib/bench). */
+  profile: boolean;
 }
 
 export type Provider = 'cpu' | 'cuda' | 'tensorrt';
@@ -134,6 +148,8 @@ export const PREDICT_DEFAULTS: Readonly<ResolvedPredictOptions> = Object.freeze(
   rect: true,
   simd: true,
   fastDecode: false,
+  val: false,
+  profile: false,
 });
 
 export const LOAD_DEFAULTS: Readonly<ResolvedLoadOptions> = Object.freeze({
@@ -199,7 +215,7 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
   }
 }
 
-const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'signal'] as const;
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'signal', 'val', 'profile'] as const;
 
 export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
@@ -222,6 +238,8 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
     if (!(o.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', o.signal);
     r.signal = o.signal as AbortSignal;
   }
+  if (o.val !== undefined) r.val = checkBoolean('val', o.val);
+  if (o.profile !== undefined) r.profile = checkBoolean('profile', o.profile);
   return r;
 }
 

@@ -18,7 +18,7 @@ struct DecodeContext {
   int batch_index = 0;  // which image of a batched output
 };
 
-// A candidate that passed the confidence filter: the best class of one anchor.
+// A candidate that passed the confidence filter: the best class of one anchor (or, multi-label, one of its classes).
 struct Candidate {
   float x1, y1, x2, y2;  // input-tensor pixels (xyxy); OBB keeps cx, cy, w, h here
   float score;
@@ -27,8 +27,10 @@ struct Candidate {
 };
 
 // Output0 [batch, channels, anchors] of one image: best class among channels [4, 4+nc) per anchor, kept when
-// strictly greater than conf; xywh -> xyxy unless keep_xywh. Sorted by descending score, at most 30000 (max_nms).
-std::vector<Candidate> SelectCandidates(const float* output, int channels, int anchors, int nc, float conf, bool keep_xywh);
+// strictly greater than conf (multi_label: every class above conf, one candidate each); xywh -> xyxy unless
+// keep_xywh. Sorted by descending score, at most 30000 (max_nms).
+std::vector<Candidate> SelectCandidates(const float* output, int channels, int anchors, int nc, float conf, bool keep_xywh,
+                                        bool multi_label);
 
 // Class-aware NMS as Ultralytics: boxes offset by cls * 7680 (max_wh) so classes never overlap.
 std::vector<int> ClassAwareNms(const std::vector<Candidate>& candidates, float iou, int max_det, bool simd);

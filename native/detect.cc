@@ -22,7 +22,7 @@ const float* OutputPlane(DecodeContext& ctx, size_t output_index, int* channels,
   return value.GetTensorData<float>() + static_cast<size_t>(ctx.batch_index) * shape[1] * shape[2];
 }
 
-std::vector<Candidate> SelectCandidates(const float* out, int channels, int anchors, int nc, float conf, bool keep_xywh) {
+std::vector<Candidate> SelectCandidates(const float* out, int channels, int anchors, int nc, float conf, bool keep_xywh, bool multi_label) {
   // Channel-major scan (sequential memory): running best score and class per anchor.
   std::vector<float> best(out + 4 * static_cast<size_t>(anchors), out + 5 * static_cast<size_t>(anchors));
   std::vector<int> best_cls(anchors, 0);
@@ -45,9 +45,20 @@ std::vector<Candidate> SelectCandidates(const float* out, int channels, int anch
       const float dw = w / 2, dh = h / 2;  // xywh2xyxy
       c.x1 = cx - dw; c.y1 = cy - dh; c.x2 = cx + dw; c.y2 = cy + dh;
     }
+    c.anchor = a;
+    if (multi_label) {
+      // torch.where(cls > conf): every class of the anchor above conf, in class order.
+      for (int k = 0; k < nc; ++k) {
+        const float score = out[static_cast<size_t>(4 + k) * anchors + a];
+        if (!(score > conf)) continue;
+        c.score = score;
+        c.cls = k;
+        candidates.push_back(c);
+      }
+      continue;
+    }
     c.score = best[a];
     c.cls = best_cls[a];
-    c.anchor = a;
     candidates.push_back(c);
   }
   // torchvision sorts by descending score; stable keeps anchor order on ties.
@@ -88,7 +99,7 @@ void DecodeDetect(DecodeContext& ctx, ImageResult& out) {
   if (channels != 4 + nc) {
     throw Error(code::kModelUnsupported, "detect output0 has " + std::to_string(channels) + " channels, expected 4 + " + std::to_string(nc) + " classes");
   }
-  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, false);
+  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, false, ctx.options.val);
   auto keep = ClassAwareNms(candidates, ctx.options.iou, ctx.options.max_det, ctx.options.simd);
   out.results.reserve(keep.size());
   for (int k : keep) {

@@ -124,6 +124,30 @@ LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target
   return g;
 }
 
+LetterboxGeometry PlanValLetterbox(int orig_h, int orig_w, int imgsz, int target_h, int target_w) {
+  LetterboxGeometry g;
+  g.orig_h = orig_h;
+  g.orig_w = orig_w;
+  g.val_ratio_pad = true;
+  // load_image(rect_mode=True): float64 r = imgsz / max(h0, w0), sides ceil(side * r) capped at imgsz.
+  int h = orig_h, w = orig_w;
+  const double r = static_cast<double>(imgsz) / std::max(orig_h, orig_w);
+  if (r != 1) {
+    w = std::min(static_cast<int>(std::ceil(orig_w * r)), imgsz);
+    h = std::min(static_cast<int>(std::ceil(orig_h * r)), imgsz);
+  }
+  // LetterBox(scaleup=False): only ever shrinks, Python-rounded.
+  const double r2 = std::min(1.0, std::min(static_cast<double>(target_h) / h, static_cast<double>(target_w) / w));
+  g.new_w = std::max(1, static_cast<int>(std::nearbyint(w * r2)));
+  g.new_h = std::max(1, static_cast<int>(std::nearbyint(h * r2)));
+  const double half_w = (target_w - g.new_w) / 2.0, half_h = (target_h - g.new_h) / 2.0;
+  g.top = static_cast<int>(std::nearbyint(half_h - 0.1));
+  g.left = static_cast<int>(std::nearbyint(half_w - 0.1));
+  g.in_h = g.new_h + g.top + static_cast<int>(std::nearbyint(half_h + 0.1));
+  g.in_w = g.new_w + g.left + static_cast<int>(std::nearbyint(half_w + 0.1));
+  return g;
+}
+
 void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& g, float* dst, bool simd) {
   // The resized image is at most imgsz^2 pixels: one scratch per worker thread, reused call after call.
   thread_local cv::Mat resized_scratch;
@@ -154,7 +178,21 @@ void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& g, float* ds
   fill3(static_cast<size_t>(g.top + g.new_h) * g.in_w, plane);  // bottom band
 }
 
+namespace {
+
+// The validator's ratio_pad: ((resized_h / orig_h, ...), (left, top)); scale_boxes and scale_coords use gain = [0][0].
+InverseLetterbox ValRatioPad(const LetterboxGeometry& g) {
+  InverseLetterbox inv;
+  inv.gain = static_cast<double>(g.new_h) / g.orig_h;
+  inv.pad_x = g.left;
+  inv.pad_y = g.top;
+  return inv;
+}
+
+}  // namespace
+
 InverseLetterbox InverseLetterbox::ForBoxes(const LetterboxGeometry& g) {
+  if (g.val_ratio_pad) return ValRatioPad(g);
   InverseLetterbox inv;
   inv.gain = std::min(static_cast<double>(g.in_h) / g.orig_h, static_cast<double>(g.in_w) / g.orig_w);
   inv.pad_x = std::nearbyint((g.in_w - g.orig_w * inv.gain) / 2 - 0.1);
@@ -163,6 +201,7 @@ InverseLetterbox InverseLetterbox::ForBoxes(const LetterboxGeometry& g) {
 }
 
 InverseLetterbox InverseLetterbox::ForCoords(const LetterboxGeometry& g) {
+  if (g.val_ratio_pad) return ValRatioPad(g);
   InverseLetterbox inv;
   inv.gain = std::min(static_cast<double>(g.in_h) / g.orig_h, static_cast<double>(g.in_w) / g.orig_w);
   inv.pad_x = (g.in_w - g.orig_w * inv.gain) / 2;

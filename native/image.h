@@ -38,8 +38,17 @@ struct LetterboxGeometry {
   int new_h = 0, new_w = 0;  // resized image before padding
   int top = 0, left = 0;
   int in_h = 0, in_w = 0;    // network input size
+  // Set by PlanValLetterbox: results map back with the validator's ratio_pad (gain new_h / orig_h, pad left / top)
+  // instead of the gain and pad scale_boxes derives from the input and original sizes.
+  bool val_ratio_pad = false;
 };
 LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target_w, bool auto_pad, int stride);
+
+// Ultralytics' validation letterbox (data/base.py load_image, then augment.py LetterBox(scaleup=False, center=True)
+// into target_h x target_w): the long side resized to imgsz, each side ceil(side * imgsz / long side) capped at
+// imgsz, then centred with round(d/2 -+ 0.1) padding. One resize: when the target is smaller than that size (a static
+// non-square model), LetterBox's second downscale is folded into it.
+LetterboxGeometry PlanValLetterbox(int orig_h, int orig_w, int imgsz, int target_h, int target_w);
 
 // Resize (cv::resize INTER_LINEAR, as Ultralytics), pad with 114 and write float32 RGB/255 NCHW into dst.
 // simd = false converts with the scalar reference kernel (identical output).
@@ -59,6 +68,7 @@ ClassifyGeometry PlanClassify(int orig_h, int orig_w, int height, int width);
 void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst, bool simd = true);
 
 // Maps a point of the network input back to original-image pixels the way scale_boxes does (rounded padding).
+// A val_ratio_pad geometry maps both ways with its ratio_pad (scale_boxes / scale_coords given ratio_pad).
 struct InverseLetterbox {
   double gain = 1, pad_x = 0, pad_y = 0;
   static InverseLetterbox ForBoxes(const LetterboxGeometry& g);   // scale_boxes: pad = round(... - 0.1)

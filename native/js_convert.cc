@@ -45,6 +45,8 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.vid_stride = Int(o, "vidStride");
   p.max_frames = static_cast<int64_t>(Number(o, "maxFrames"));
   p.max_video_frames = static_cast<int64_t>(Number(o, "maxVideoFrames"));
+  p.val = Bool(o, "val");
+  p.profile = Bool(o, "profile");
   return p;
 }
 

@@ -1,5 +1,7 @@
 #include "model_wrap.h"
 
+#include <algorithm>
+
 #include "addon_data.h"
 #include "errors.h"
 #include "js_convert.h"
@@ -69,6 +71,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::OpenStream>("openStream"),
                          InstanceMethod<&ModelWrap::Info>("info"),
                          InstanceMethod<&ModelWrap::Stats>("stats"),
+                         InstanceMethod<&ModelWrap::Plan>("plan"),
                          InstanceMethod<&ModelWrap::Dispose>("dispose"),
                      });
 }
@@ -156,6 +159,23 @@ Napi::Value ModelWrap::Stats(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("inferenceRuns", static_cast<double>(session->inference_runs()));
   o.Set("imagesInferred", static_cast<double>(session->images_inferred()));
+  return o;
+}
+
+// plan(imgsz, rect) -> { imgsz, target: [h, w], rect }: the network input a request would get (PlanInput), for
+// callers that must know it before predicting (lib/val).
+Napi::Value ModelWrap::Plan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelSession> session = Session(env);
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsBoolean()) throw MakeError(env, code::kInternal, "plan(imgsz, rect) expected");
+  const InputPlan plan = PlanInput(session->info(), info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Boolean>().Value());
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("imgsz", std::max(plan.target_h, plan.target_w));
+  Napi::Array target = Napi::Array::New(env, 2);
+  target.Set(0u, plan.target_h);
+  target.Set(1u, plan.target_w);
+  o.Set("target", target);
+  o.Set("rect", plan.auto_pad);
   return o;
 }
 

@@ -20,6 +20,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value OpenStream(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Plan(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   // The session, or a JS E_DISPOSED error.
   std::shared_ptr<ModelSession> Session(Napi::Env env) const;

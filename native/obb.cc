@@ -32,7 +32,7 @@ void DecodeObb(DecodeContext& ctx, ImageResult& out) {
     throw Error(code::kModelUnsupported, "obb output0 has " + std::to_string(channels) + " channels, expected 4 + " + std::to_string(nc) + " classes + 1 angle");
   }
   const float* angles = plane + static_cast<size_t>(4 + nc) * anchors;
-  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, true);
+  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, true, ctx.options.val);
 
   std::vector<float> rboxes(candidates.size() * 5);
   for (size_t i = 0; i < candidates.size(); ++i) {

@@ -35,6 +35,24 @@ InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect) {
 
 namespace {
 
+// The validator's letterbox for one image (PredictOptions::val): a dynamic model gets Ultralytics' rect val
+// shape for a batch of one, ceil(shape * imgsz / stride + 0.5) * stride with shape [h/w, 1] or [1, w/h] in float64
+// as data/base.py set_rectangle (pad 0.5, build_yolo_dataset); rect = false gives imgsz x imgsz; a static model its
+// own input size.
+LetterboxGeometry PlanValInput(const ModelInfo& info, const PredictOptions& options, int orig_h, int orig_w) {
+  const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
+  const int imgsz = std::max(plan.target_h, plan.target_w);
+  int target_h = plan.target_h, target_w = plan.target_w;
+  if (info.dynamic_hw && options.rect) {
+    const double stride = std::max(1, info.stride);
+    const double ar = static_cast<double>(orig_h) / orig_w;
+    const double sh = ar < 1 ? ar : 1, sw = ar > 1 ? 1 / ar : 1;
+    target_h = static_cast<int>(std::ceil(sh * imgsz / stride + 0.5) * stride);
+    target_w = static_cast<int>(std::ceil(sw * imgsz / stride + 0.5) * stride);
+  }
+  return PlanValLetterbox(orig_h, orig_w, imgsz, target_h, target_w);
+}
+
 // One image on its way through the network: its pixels (possibly smaller than the original: fastDecode), where
 // its result goes, and the geometry that maps its input tensor back to the original image.
 struct Staged {
@@ -51,12 +69,15 @@ Staged Stage(const ModelInfo& info, const PredictOptions& options, const cv::Mat
   result->orig_h = orig_h;
   result->orig_w = orig_w;
   result->t_pre = decode_ms;
+  result->t_decode = decode_ms;
   const InputPlan plan = PlanInput(info, options.imgsz, options.rect);
   if (info.task == Task::kClassify) {
     s.geometry.orig_h = orig_h;
     s.geometry.orig_w = orig_w;
     s.geometry.in_h = s.geometry.new_h = plan.target_h;
     s.geometry.in_w = s.geometry.new_w = plan.target_w;
+  } else if (options.val) {
+    s.geometry = PlanValInput(info, options, orig_h, orig_w);
   } else {
     s.geometry = PlanLetterbox(orig_h, orig_w, plan.target_h, plan.target_w, plan.auto_pad, info.stride);
   }
@@ -114,6 +135,12 @@ ResizeTarget ResizeTargetFor(const ModelInfo& info, const PredictOptions& option
     return [plan](int h, int w) {
       const ClassifyGeometry g = PlanClassify(h, w, plan.target_h, plan.target_w);
       return cv::Size(static_cast<int>(g.resized_w), static_cast<int>(g.resized_h));
+    };
+  }
+  if (options.val) {
+    return [&info, options](int h, int w) {
+      const LetterboxGeometry g = PlanValInput(info, options, h, w);
+      return cv::Size(g.new_w, g.new_h);
     };
   }
   const int stride = info.stride;

@@ -20,7 +20,7 @@ void DecodePose(DecodeContext& ctx, ImageResult& out) {
     throw Error(code::kModelUnsupported, "pose output0 has " + std::to_string(channels) + " channels, expected 4 + " + std::to_string(nc) +
                                              " classes + " + std::to_string(K) + "x" + std::to_string(D) + " keypoints");
   }
-  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, false);
+  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, false, ctx.options.val);
   auto keep = ClassAwareNms(candidates, ctx.options.iou, ctx.options.max_det, ctx.options.simd);
 
   // scale_coords: gain and the unrounded pad are Python doubles applied to a float32 tensor (cast to float32).

@@ -1,7 +1,7 @@
 // Instance segmentation, as Ultralytics 8.3.160 with retina_masks=False (docs/ultralytics-parity.md §3, §4, §5):
 //   NMS as detect -> mask logits = coeffs @ protos, zeroed outside the NMS box scaled to proto size (crop_mask)
 //   -> bilinear upsample (align_corners=False) to the input-tensor size -> > 0 -> detections with an empty mask
-//   are dropped -> polygon = findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE), several contours joined by
+//   are dropped (PredictOptions::val keeps them, with no polygon, as the validator does) -> polygon = findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE), several contours joined by
 //   merge_multi_segment -> scale_coords (unrounded pad, float32, clipped) to original pixels.
 // Only what a kept box can touch is computed: the crop rectangle of the prototype plane (plus the one-pixel ring
 // the interpolation reads, which is zero) and the input-size rectangle where the upsampled logit can be > 0.
@@ -132,7 +132,7 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
   const float* protos = ctx.outputs[1].GetTensorData<float>() + static_cast<size_t>(ctx.batch_index) * nm * proto_plane;
 
   const SimdKernels& kernels = Kernels(ctx.options.simd);
-  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, false);
+  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, false, ctx.options.val);
   auto keep = ClassAwareNms(candidates, ctx.options.iou, ctx.options.max_det, ctx.options.simd);
   if (keep.empty()) return;
 
@@ -149,6 +149,17 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
   MaskScratch scratch;
   std::vector<float> coeffs(nm);
   out.results.reserve(keep.size());
+  // An empty mask drops the detection (the predictor's `keep`); the validator keeps it, with no polygon.
+  auto empty_mask = [&](const Candidate& c) {
+    if (!ctx.options.val) return;
+    ResultItem item;
+    item.cls = c.cls;
+    item.conf = c.score;
+    float box[4] = {c.x1, c.y1, c.x2, c.y2};
+    ScaleBoxToOriginal(g, box);
+    item.box.assign(box, box + 4);
+    out.results.push_back(std::move(item));
+  };
   for (int k : keep) {
     const Candidate& c = candidates[k];
     // crop_mask at proto scale: column r kept when x1 <= r < x2 (float compare with the integer index).
@@ -158,13 +169,13 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
     const int cc1 = static_cast<int>(std::clamp(std::ceil(bx2), 0.f, static_cast<float>(mw)));
     const int cr0 = static_cast<int>(std::clamp(std::ceil(by1), 0.f, static_cast<float>(mh)));
     const int cr1 = static_cast<int>(std::clamp(std::ceil(by2), 0.f, static_cast<float>(mh)));
-    if (cc0 >= cc1 || cr0 >= cr1) continue;  // empty mask: Ultralytics drops the detection
+    if (cc0 >= cc1 || cr0 >= cr1) { empty_mask(c); continue; }  // empty mask: Ultralytics drops the detection
 
     // Output rectangle where the upsampled logit can be non-zero, and the source window it reads.
     int oy0, oy1, ox0, ox1;
     rows.Touching(cr0, cr1, &oy0, &oy1);
     cols.Touching(cc0, cc1, &ox0, &ox1);
-    if (oy0 >= oy1 || ox0 >= ox1) continue;
+    if (oy0 >= oy1 || ox0 >= ox1) { empty_mask(c); continue; }
     const int sr0 = rows.i0[oy0], sr1 = rows.i1[oy1 - 1] + 1;  // source rows [sr0, sr1)
     const int sc0 = cols.i0[ox0], sc1 = cols.i1[ox1 - 1] + 1;  // source cols [sc0, sc1)
     const int sw = sc1 - sc0, sh = sr1 - sr0, ow = ox1 - ox0, oh = oy1 - oy0;
@@ -197,7 +208,7 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
                                   scratch.hrows.data() + static_cast<size_t>(rows.i1[yo] - sr0) * ow, rows.w0[yo],
                                   rows.w1[yo], scratch.mask.ptr<uint8_t>(y), ow);
     }
-    if (cv::countNonZero(scratch.mask) == 0) continue;  // keep = masks.sum((-2, -1)) > 0
+    if (cv::countNonZero(scratch.mask) == 0) { empty_mask(c); continue; }  // keep = masks.sum((-2, -1)) > 0
 
     std::vector<std::vector<cv::Point>> contours;
     cv::findContours(scratch.mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE, cv::Point(ox0, oy0));

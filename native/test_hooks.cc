@@ -52,6 +52,21 @@ Napi::Value LetterboxTensor(const Napi::CallbackInfo& info) {
       [&](const cv::Mat& bgr, float* dst) { LetterboxToTensor(bgr, g, dst, simd); });
 }
 
+// Test hook: PlanValLetterbox(origH, origW, imgsz, targetH, targetW) -> { newH, newW, top, left, inH, inW }, the
+// validator's geometry that lib/val/geometry.ts mirrors.
+Napi::Value ValLetterboxPlan(const Napi::CallbackInfo& info) {
+  auto arg = [&](size_t i) { return info[i].As<Napi::Number>().Int32Value(); };
+  const LetterboxGeometry g = PlanValLetterbox(arg(0), arg(1), arg(2), arg(3), arg(4));
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("newH", g.new_h);
+  o.Set("newW", g.new_w);
+  o.Set("top", g.top);
+  o.Set("left", g.left);
+  o.Set("inH", g.in_h);
+  o.Set("inW", g.in_w);
+  return o;
+}
+
 // Test hook: the classify tensor (Pillow resize + centre crop) for an encoded image at height x width, with the
 // SIMD kernels or the scalar references.
 Napi::Value ClassifyTensor(const Napi::CallbackInfo& info) {
@@ -124,6 +139,7 @@ Napi::Object TestHooks(Napi::Env env) {
   Napi::Object hooks = Napi::Object::New(env);
   hooks.Set("letterboxTensor", Napi::Function::New(env, LetterboxTensor));
   hooks.Set("classifyTensor", Napi::Function::New(env, ClassifyTensor));
+  hooks.Set("valLetterboxPlan", Napi::Function::New(env, ValLetterboxPlan));
   hooks.Set("decodeImage", Napi::Function::New(env, DecodeImageForTest));
   hooks.Set("nms", Napi::Function::New(env, NmsForTest));
   hooks.Set("liveVideoReaders", Napi::Function::New(env, LiveVideoReaders));

@@ -42,6 +42,11 @@ struct PredictOptions {
   int vid_stride = 0;
   int64_t max_frames = 0;        // 0 = all
   int64_t max_video_frames = 0;  // refuse longer videos (0 = no limit)
+  // Pre- and post-process as Ultralytics' validator, not its predictor (lib/val): the dataset letterbox (image.h
+  // PlanValLetterbox), multi-label NMS (every class above conf of an anchor is a candidate) and, segment, detections
+  // whose mask is empty kept (with no polygon).
+  bool val = false;
+  bool profile = false;  // also report each image's decode time (decodeMs, not part of the HUB JSON): lib/bench
 };
 
 // One prediction. `box` holds x1,y1,x2,y2 (detect / segment / pose) or the 4 OBB corners (8 values).
@@ -57,6 +62,7 @@ struct ImageResult {
   int orig_h = 0, orig_w = 0;
   int input_h = 0, input_w = 0;  // network input actually used
   double t_pre = 0, t_inf = 0, t_post = 0;  // milliseconds
+  double t_decode = 0;                      // the decode part of t_pre (benchmarks split the preprocess stage)
   int64_t frame = -1;                       // video frame index, -1 for still images
   std::vector<ResultItem> results;
   std::vector<std::pair<int, float>> top;   // classify: top-k (class, probability)

@@ -1,33 +1,19 @@
-/** What the numbers were measured on. */
+/** What the numbers were measured on: the library's machine info (lib/bench/machine.ts) plus the peer's libraries. */
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, loadavg, release, totalmem, type, arch } from 'node:os';
 
 const require = createRequire(import.meta.url);
+const machine = require('../../dist/cjs/bench/machine.js');
 
-export const loadAverage = () => loadavg().map((x) => Math.round(x * 100) / 100);
+export const loadAverage = machine.loadAverage;
 
-/** Call after a model has been loaded (runtimeInfo names the ONNX Runtime library actually in use). */
-export function machineInfo(yn, loadStart) {
-  let rt = {};
-  try {
-    rt = yn.runtimeInfo();
-  } catch {
-    // the addon could not report: leave the runtime fields empty
-  }
+/** Call after a model has been loaded (the runtime info names the ONNX Runtime library actually in use). */
+export function machineInfo(loadStart) {
   const sharp = require('sharp');
   return {
-    cpu: (cpus()[0]?.model ?? 'unknown').trim(),
-    cores: availableParallelism(),
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    os: `${type()} ${release()} ${arch()}`,
-    node: process.version,
-    ortVersion: rt.ortVersion ?? null,
-    ortLibrary: rt.ortLibrary ?? null,
-    simd: rt.simd ?? null,
+    ...machine.machineInfo(),
     onnxruntimeNode: require('onnxruntime-node/package.json').version,
     sharp: sharp.versions.sharp,
     libvips: sharp.versions.vips,
-    yoloNative: yn.version,
     loadStart,
   };
 }

@@ -2,18 +2,35 @@
  * Throughput with 1..N concurrent calls, and how long the event loop stalls meanwhile
  * (perf_hooks.monitorEventLoopDelay at 1 ms resolution: an idle loop reads about 1 ms, the timer period itself).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { summarize } from './stats.mjs';
+import { summarize, type Summary } from './stats.js';
 
-const ms = (ns) => Math.round(ns / 1e3) / 1e3;
+export interface DelaySummary {
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+  samples: number;
+}
 
-function histogramSummary(h) {
+export interface ThroughputLevel {
+  concurrency: number;
+  images: number;
+  seconds: number;
+  imagesPerSec: number;
+  latency: Summary;
+  eventLoopDelay: DelaySummary;
+}
+
+const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
+
+function histogramSummary(h: IntervalHistogram): DelaySummary {
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count };
 }
 
 /** The event-loop delay of an idle process, for reference. */
-export async function idleEventLoopDelay(durationMs = 500) {
+export async function idleEventLoopDelay(durationMs = 500): Promise<DelaySummary> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   await sleep(durationMs);
@@ -22,9 +39,9 @@ export async function idleEventLoopDelay(durationMs = 500) {
 }
 
 /** `images` calls of `fn` with `concurrency` in flight at any time. */
-export async function runConcurrent(fn, concurrency, images) {
+export async function runConcurrent(fn: () => Promise<unknown>, concurrency: number, images: number): Promise<ThroughputLevel> {
   let started = 0;
-  const latencies = [];
+  const latencies: number[] = [];
   const worker = async () => {
     while (started < images) {
       started++;
@@ -50,8 +67,8 @@ export async function runConcurrent(fn, concurrency, images) {
 }
 
 /** For each contender and concurrency level: throughput, per-call latency and event-loop delay. */
-export async function measureThroughput(contenders, levels, imagesFor) {
-  const out = {};
+export async function measureThroughput(contenders: Record<string, () => Promise<unknown>>, levels: readonly number[], imagesFor: (concurrency: number) => number): Promise<Record<string, ThroughputLevel[]>> {
+  const out: Record<string, ThroughputLevel[]> = {};
   for (const [name, fn] of Object.entries(contenders)) {
     out[name] = [];
     for (const c of levels) {
