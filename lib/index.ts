@@ -1,5 +1,5 @@
 export { loadModel, predict, clearModelCache, Model, normalizeInputs } from './model.js';
-export type { Task, ImageInput, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox } from './model.js';
+export type { Task, Head, ImageInput, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox } from './model.js';
 export { YoloError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS } from './options.js';

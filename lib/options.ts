@@ -13,6 +13,8 @@ export interface PredictOptions {
   iou?: number;
   /** Most detections per image, 1-30000 (default 300, as Ultralytics). */
   maxDet?: number;
+  /** Report only these class ids (Ultralytics `classes`; default: all). */
+  classes?: number | number[];
   /** Classify: also report the top-5 classes as `top5` on each image (default false). */
   top5?: boolean;
   /** Reject images whose pixel count exceeds this before decoding them (default 268402689, as sharp; 0 = no limit). */
@@ -44,6 +46,7 @@ export interface ResolvedPredictOptions {
   conf: number;
   iou: number;
   maxDet: number;
+  classes?: number[];
   topk: number;
   maxPixels: number;
   batch: number;
@@ -159,7 +162,7 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
   }
 }
 
-const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'rect', 'simd', 'fastDecode'] as const;
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'classes', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'rect', 'simd', 'fastDecode'] as const;
 
 export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
@@ -169,6 +172,10 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   if (o.conf !== undefined) r.conf = checkNumber('conf', o.conf, 0.01, 1.0, false);
   if (o.iou !== undefined) r.iou = checkNumber('iou', o.iou, 0.0, 0.95, false);
   if (o.maxDet !== undefined) r.maxDet = checkNumber('maxDet', o.maxDet, 1, 30000, true);
+  if (o.classes !== undefined) {
+    const list = Array.isArray(o.classes) ? o.classes : [o.classes];
+    r.classes = list.map((c, i) => checkNumber(`classes[${i}]`, c, 0, 1_000_000, true));
+  }
   if (o.top5 !== undefined) r.topk = checkBoolean('top5', o.top5) ? 5 : 1;
   if (o.maxPixels !== undefined) r.maxPixels = checkNumber('maxPixels', o.maxPixels, 0, Number.MAX_SAFE_INTEGER, true);
   if (o.batch !== undefined) r.batch = checkNumber('batch', o.batch, 1, 64, true);

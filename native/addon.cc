@@ -93,6 +93,9 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.conf = static_cast<float>(NumberOr(o, "conf", p.conf));
   p.iou = static_cast<float>(NumberOr(o, "iou", p.iou));
   p.max_det = IntOr(o, "maxDet", p.max_det);
+  if (Napi::Value classes = o.Get("classes"); classes.IsArray()) {  // e2e branch: Ultralytics' class filter
+    for (uint32_t i = 0; i < classes.As<Napi::Array>().Length(); ++i) p.classes.push_back(classes.As<Napi::Array>().Get(i).As<Napi::Number>().Int32Value());
+  }
   p.top_k = IntOr(o, "topk", p.top_k);
   p.max_pixels = static_cast<int64_t>(NumberOr(o, "maxPixels", 0));
   p.simd = BoolOr(o, "simd", true);
@@ -445,6 +448,7 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   const ModelInfo& m = session_->info();
   Napi::Object o = Napi::Object::New(env);
   o.Set("task", TaskName(m.task));
+  o.Set("head", HeadName(m.head));  // e2e branch: output0 layout (output_layout.h)
   Napi::Array names = Napi::Array::New(env, m.names.size());
   for (size_t i = 0; i < m.names.size(); ++i) names.Set(static_cast<uint32_t>(i), m.names[i]);
   o.Set("names", names);

@@ -70,4 +70,20 @@ Head HeadFromShape(const ModelInfo& info, const std::vector<std::vector<int64_t>
   return Head::kAuto;
 }
 
+void ExplainTopKFailure(const std::vector<int64_t>& input_shape, const std::string& ort_message) {
+  // ORT: "... running TopK node. ... k argument [300] should not be greater than specified axis dim value [21]"
+  if (ort_message.find("TopK") == std::string::npos) return;
+  auto bracketed = [&](const char* after) -> std::string {
+    const size_t at = ort_message.find(after);
+    if (at == std::string::npos) return "";
+    const size_t open = ort_message.find('[', at), close = ort_message.find(']', open);
+    return open == std::string::npos || close == std::string::npos ? "" : ort_message.substr(open + 1, close - open - 1);
+  };
+  const std::string k = bracketed("k argument"), anchors = bracketed("axis dim value");
+  if (k.empty() || anchors.empty()) return;
+  const std::string size = input_shape.size() == 4 ? std::to_string(input_shape[3]) + "x" + std::to_string(input_shape[2]) : "this";
+  throw Error(code::kInvalidArgument, "this end-to-end model selects its top " + k + " boxes inside the graph, and a " + size + " input has only " +
+                                          anchors + " anchors: use a larger imgsz (Ultralytics fails on this input too). ONNX Runtime: " + ort_message);
+}
+
 }  // namespace yolo

@@ -26,6 +26,11 @@ Head HeadFromShape(const ModelInfo& info, const std::vector<std::vector<int64_t>
 // Whether a head reads output0 as rows.
 inline bool IsRowHead(Head head) { return head == Head::kEnd2End || head == Head::kNms; }
 
+// ONNX Runtime failed inside an end-to-end graph's TopK: its k (the export's max_det, 300) is more than the anchors
+// of this input (21 at 32x32; Ultralytics fails the same way). Throws E_INVALID_ARGUMENT saying so, naming the input
+// size; returns when the failure is something else.
+void ExplainTopKFailure(const std::vector<int64_t>& input_shape, const std::string& ort_message);
+
 // "[1, 300, 6]"; a symbolic dim shows as "?".
 std::string ShapeText(const std::vector<int64_t>& shape);
 
