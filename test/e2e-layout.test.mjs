@@ -215,6 +215,55 @@ describe('row selection as Ultralytics 8.4: conf, max_det, then the class filter
   }));
 });
 
+describe('the way back to the original image, as Ultralytics 8.4 for rows', () => {
+  test("boxes use the letterbox's own offset: to 1e-3 px on the images where 8.3.160's pad formula is a pixel off", () => withModel(join(MODELS, 'int8', 'yolov10n_int8-dynamic_640.onnx'), async (model) => {
+    // 500x313 -> 640x400.64 at gain 1.28: 8.3.160 recomputes pad 120, the letterbox applied 119 (0.78 px apart in
+    // the image, inside the golden tolerance, hence this stricter check).
+    for (const stem of ['coco128/images/train2017/000000000491.json', 'coco8-pose/images/val/000000000136.json']) {
+      const g = readGolden(listGoldens('yolov10n_int8-dynamic_640', '640').find((f) => f.endsWith(stem)));
+      const mine = (await model.predict(readFileSync(join(DATA, g.image)), goldenOptions(g))).images[0].results;
+      const gold = g.hub.images[0].results;
+      assert.equal(mine.length, gold.length);
+      gold.forEach((a, i) => {
+        for (const k of ['x1', 'y1', 'x2', 'y2']) assert.ok(Math.abs(a.box[k] - mine[i].box[k]) < 1e-3, `${stem} #${i} ${k}: ${mine[i].box[k]} vs ${a.box[k]}`);
+      });
+    }
+  }));
+
+  test('OBB rows: corners from the raw angle (no regularize_rboxes), centre and size not clipped', async () => {
+    // cx 660 lies outside the 640-wide image; angle 2.0 rad is past pi/2 (8.3.160 would swap w, h and wrap it).
+    const rows = new Float32Array(300 * 7);
+    rows.set([660, 320, 100, 50, 0.9, 3, 2.0]);
+    const names = `{${Array.from({ length: 15 }, (_, i) => `${i}: 'c${i}'`).join(', ')}}`;
+    const path = writeModel('obb-rows.onnx', constantOutputModel([1, 3, 640, 640], [{ name: 'output0', shape: [1, 300, 7], data: rows }], { task: 'obb', names, end2end: 'True' }));
+    await withModel(path, async (model) => {
+      const [r] = (await model.predict(await sharpImage(640, 640))).images[0].results;
+      const f = Math.fround;
+      const c = f(Math.cos(f(2))), sn = f(Math.sin(f(2)));
+      const v1 = [f(50 * c), f(50 * sn)], v2 = [f(-25 * sn), f(25 * c)];
+      const corner = (s1, s2) => [f(f(660 + s1 * v1[0]) + s2 * v2[0]), f(f(320 + s1 * v1[1]) + s2 * v2[1])];
+      const want = [corner(1, 1), corner(1, -1), corner(-1, -1), corner(-1, 1)];
+      assert.equal(r.class, 3);
+      want.forEach(([x, y], i) => {
+        assert.ok(Math.abs(r.box[`x${i + 1}`] - x) < 1e-4 && Math.abs(r.box[`y${i + 1}`] - y) < 1e-4, `corner ${i + 1}: ${JSON.stringify(r.box)} vs ${want}`);
+      });
+    });
+  });
+
+  test('OBB rows on the real YOLO26 OBB model: corners in Ultralytics 8.4 order, not only the same polygon', () => withModel(join(MODELS, 'fp32', 'yolo26n-obb-toy-dynamic.onnx'), async (model) => {
+    let compared = 0;
+    for (const file of listGoldens('yolo26n-obb-toy', '640').filter((f) => f.split('/').at(-2) === '640' || f.includes('dota8'))) {
+      const g = readGolden(file);
+      const mine = (await model.predict(readFileSync(join(DATA, g.image)), goldenOptions(g))).images[0].results;
+      g.hub.images[0].results.forEach((a, i) => {
+        for (const k of Object.keys(a.box)) assert.ok(Math.abs(a.box[k] - mine[i].box[k]) < 1e-2, `${g.file} #${i} ${k}`);
+        compared++;
+      });
+    }
+    assert.ok(compared > 50, `${compared} boxes compared`);
+  }));
+});
+
 describe('rows of a batch', () => {
   // A dynamic-batch end-to-end model runs equal-size images as one [n, 3, h, w] inference: each image reads its own
   // rows (and, for segment, its own prototypes).
