@@ -78,6 +78,7 @@ test('bench --tasks detect-yolo26: the end-to-end YOLO26 case, the peer reading 
   assert.equal(c.status, 'ok', c.error);
   assert.deepEqual(c.parity.problems, []);
   assert.ok(c.parity.detections.yoloNative >= 5);
+  assert.equal(c.parity.detections.peer, c.parity.detections.yoloNative); // no extras near the threshold on bus.jpg either
   assert.ok(c.ratios.yoloNativeOverFloor > 0 && c.ratios.peerOverYoloNative > 0);
   assert.match(readFileSync(join(out, 'bench.md'), 'utf8'), /\| detect-yolo26 \| fp32\/yolo26n-int8dq-dynamic\.onnx \| 640x480 \|/);
 });

@@ -142,6 +142,14 @@ describe('trap: end-to-end files without end2end metadata', () => {
     });
   }
 
+  test('the metadata decides where the declared shape cannot: end2end / args nms over a shape only a run reveals', async () => {
+    const rows = { name: 'output0', shape: [1, 300, 6], data: new Float32Array(300 * 6) };
+    for (const [metadata, head] of [[{ end2end: 'True' }, 'end2end'], [{ end2end: 'False', args: "{'batch': 1, 'nms': True}" }, 'nms'], [{ end2end: 'False' }, 'auto']]) {
+      const path = writeModel(`md-${head}.onnx`, constantOutputModel([1, 3, 640, 640], [rows], { task: 'detect', names: TWO, ...metadata }, { runtimeShape: true }));
+      await withModel(path, (model) => assert.equal(model.head, head, JSON.stringify(metadata)));
+    }
+  });
+
   test('rows whose shape only a run reveals (declared [?, ?, ?], no metadata): read as rows at run time', async () => {
     // Same rows as above, through a graph whose output shape no shape inference can know.
     const rows = new Float32Array(300 * 6);
@@ -226,6 +234,23 @@ describe('the way back to the original image, as Ultralytics 8.4 for rows', () =
       assert.equal(mine.length, gold.length);
       gold.forEach((a, i) => {
         for (const k of ['x1', 'y1', 'x2', 'y2']) assert.ok(Math.abs(a.box[k] - mine[i].box[k]) < 1e-3, `${stem} #${i} ${k}: ${mine[i].box[k]} vs ${a.box[k]}`);
+      });
+    }
+  }));
+
+  test('keypoints too (scale_coords): to 1e-3 px where 8.3.160 used an unrounded, half-pixel pad', () => withModel(join(MODELS, 'fp32', 'yolo26n-pose-toy-dynamic.onnx'), async (model) => {
+    const halfPixel = (g) => {
+      const [h1, w1] = g.input_tensor_shape.slice(2), [h0, w0] = g.orig_shape, gain = Math.min(h1 / h0, w1 / w0);
+      return [(w1 - w0 * gain) / 2, (h1 - h0 * gain) / 2].some((pad) => pad !== Math.round(pad));
+    };
+    const goldens = listGoldens('yolo26n-pose-toy', '640').map(readGolden).filter((g) => halfPixel(g) && g.hub.images[0].results.length > 0);
+    assert.ok(goldens.length >= 3);
+    for (const g of goldens.slice(0, 3)) {
+      const mine = (await model.predict(readFileSync(join(DATA, g.image)), goldenOptions(g))).images[0].results;
+      g.hub.images[0].results.forEach((a, i) => {
+        for (const axis of ['x', 'y']) {
+          a.keypoints[axis].forEach((v, k) => assert.ok(Math.abs(v - mine[i].keypoints[axis][k]) < 1e-3, `${g.file} #${i} keypoint ${k} ${axis}: ${mine[i].keypoints[axis][k]} vs ${v}`));
+        }
       });
     }
   }));
