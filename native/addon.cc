@@ -94,7 +94,8 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.iou = static_cast<float>(NumberOr(o, "iou", p.iou));
   p.max_det = IntOr(o, "maxDet", p.max_det);
   if (Napi::Value classes = o.Get("classes"); classes.IsArray()) {  // e2e branch: Ultralytics' class filter
-    for (uint32_t i = 0; i < classes.As<Napi::Array>().Length(); ++i) p.classes.push_back(classes.As<Napi::Array>().Get(i).As<Napi::Number>().Int32Value());
+    Napi::Array list = classes.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) p.classes.push_back(list.Get(i).As<Napi::Number>().Int32Value());
   }
   p.top_k = IntOr(o, "topk", p.top_k);
   p.max_pixels = static_cast<int64_t>(NumberOr(o, "maxPixels", 0));
