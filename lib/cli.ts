@@ -63,8 +63,8 @@ async function infoCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { model: { type: 'string', short: 'm' }, 'models-dir': { type: 'string' } } });
   if (!values.model) throw new YoloError('E_INVALID_ARGUMENT', '--model is required');
   const model = await loadModel(values.model, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
-  const { task, names, imgsz, stride, dynamic, inputShape, kptShape, path, metadata } = model;
-  console.log(JSON.stringify({ path, task, imgsz, stride, dynamic, inputShape, kptShape, names, metadata }, null, 2));
+  const { task, head, names, imgsz, stride, dynamic, inputShape, kptShape, path, metadata } = model;
+  console.log(JSON.stringify({ path, task, head, imgsz, stride, dynamic, inputShape, kptShape, names, metadata }, null, 2));
   await model.dispose();
 }
 

@@ -1,5 +1,5 @@
 export { loadModel, predict, clearModelCache, cachedModels, Model, normalizeInputs } from './model.js';
-export type { ImageInput } from './model.js';
+export type { Head, ImageInput } from './model.js';
 export type { Task, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox } from './hub.js';
 export type { NativeModelInfo as ModelInfo, NativeModelStats as ModelStats } from './native.js';
 export { YoloError, ErrorCodes } from './errors.js';

@@ -15,6 +15,7 @@ import { benchmark, type BenchOptions, type BenchResult } from './bench/bench.js
 import type { ValOptions } from './val/options.js';
 
 export type { Task, Box, ObbBox, HubResult, HubImage, HubMetadata, HubResponse } from './hub.js';
+export type Head = NativeModelInfo['head'];
 /** An encoded image (Buffer / Uint8Array / ArrayBuffer) or a file path. */
 export type ImageInput = string | Uint8Array | ArrayBuffer;
 
@@ -40,6 +41,12 @@ export function normalizeInputs(input: unknown): (Uint8Array | string)[] {
 
 export class Model {
   readonly task: Task;
+  /**
+   * What the model's output holds: 'classic' (the raw head; NMS is done here), 'end2end' (YOLOv10 / YOLO26 rows
+   * after the graph's own top-k; no NMS), 'nms' (an nms=True export: NMS inside the graph), or 'auto' (no metadata
+   * says and the declared shape is symbolic: each run's output shape decides).
+   */
+  readonly head: Head;
   readonly names: string[];
   /** Metadata imgsz [h, w] (the export size). */
   readonly imgsz: [number, number];
@@ -59,6 +66,7 @@ export class Model {
     this.#native = nativeModel;
     const info = nativeModel.info();
     this.task = info.task;
+    this.head = info.head;
     this.names = info.names;
     this.imgsz = info.imgsz;
     this.stride = info.stride;

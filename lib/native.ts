@@ -7,6 +7,8 @@ import type { HubImage, HubResponse } from './hub.js';
 
 export interface NativeModelInfo {
   task: 'detect' | 'segment' | 'pose' | 'obb' | 'classify';
+  /** output0 layout: the raw head, end-to-end rows (YOLOv10, YOLO26), nms=True rows, or decided per run. */
+  head: 'classic' | 'end2end' | 'nms' | 'auto';
   names: string[];
   stride: number;
   imgsz: [number, number];

@@ -16,6 +16,8 @@ export interface PredictOptions {
   iou?: number;
   /** Most detections per image, 1-30000 (default 300, as Ultralytics). */
   maxDet?: number;
+  /** Report only these class ids (Ultralytics `classes`; default: all). */
+  classes?: number | number[];
   /** Classify: also report the top-5 classes as `top5` on each image (default false). */
   top5?: boolean;
   /**
@@ -68,6 +70,7 @@ export interface ResolvedPredictOptions {
   conf: number;
   iou: number;
   maxDet: number;
+  classes: number[];
   topk: number;
   maxPixels: number;
   batch: number;
@@ -139,6 +142,7 @@ export const PREDICT_DEFAULTS: Readonly<ResolvedPredictOptions> = Object.freeze(
   conf: 0.25,
   iou: 0.45,
   maxDet: 300,
+  classes: [],
   topk: 1,
   maxPixels: 2 ** 27,
   batch: 1,
@@ -215,7 +219,7 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
   }
 }
 
-const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'signal', 'val', 'profile'] as const;
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'classes', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'signal', 'val', 'profile'] as const;
 
 export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
@@ -225,6 +229,10 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   if (o.conf !== undefined) r.conf = checkNumber('conf', o.conf, 0, 1, false);
   if (o.iou !== undefined) r.iou = checkNumber('iou', o.iou, 0, 1, false);
   if (o.maxDet !== undefined) r.maxDet = checkNumber('maxDet', o.maxDet, 1, 30000, true);
+  if (o.classes !== undefined) {
+    const list = Array.isArray(o.classes) ? o.classes : [o.classes];
+    r.classes = list.map((c, i) => checkNumber(`classes[${i}]`, c, 0, 1_000_000, true));
+  }
   if (o.top5 !== undefined) r.topk = checkBoolean('top5', o.top5) ? 5 : 1;
   if (o.maxPixels !== undefined) r.maxPixels = checkNumber('maxPixels', o.maxPixels, 0, Number.MAX_SAFE_INTEGER, true);
   if (o.batch !== undefined) r.batch = checkNumber('batch', o.batch, 1, 64, true);

@@ -8,15 +8,10 @@
 
 #include "decoders.h"
 #include "errors.h"
+#include "output_layout.h"
 
 namespace yolo {
 namespace {
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 // torch.argmax: the first maximum, NaN counting as the largest value.
 int ArgMax(const float* p, int n) {

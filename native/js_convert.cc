@@ -36,6 +36,8 @@ PredictOptions ReadPredictOptions(const Napi::Object& o) {
   p.conf = static_cast<float>(Number(o, "conf"));
   p.iou = static_cast<float>(Number(o, "iou"));
   p.max_det = Int(o, "maxDet");
+  Napi::Array classes = Required(o, "classes", &Napi::Value::IsArray, "array").As<Napi::Array>();
+  for (uint32_t i = 0; i < classes.Length(); ++i) p.classes.push_back(classes.Get(i).As<Napi::Number>().Int32Value());
   p.top_k = Int(o, "topk");
   p.max_pixels = static_cast<int64_t>(Number(o, "maxPixels"));
   p.simd = Bool(o, "simd");

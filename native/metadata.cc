@@ -5,6 +5,7 @@
 #include <map>
 
 #include "errors.h"
+#include "output_layout.h"
 
 namespace yolo {
 
@@ -17,6 +18,16 @@ const char* TaskName(Task task) {
     case Task::kClassify: return "classify";
   }
   return "detect";
+}
+
+const char* HeadName(Head head) {
+  switch (head) {
+    case Head::kClassic: return "classic";
+    case Head::kEnd2End: return "end2end";
+    case Head::kNms: return "nms";
+    case Head::kAuto: return "auto";
+  }
+  return "classic";
 }
 
 namespace {
@@ -42,6 +53,35 @@ std::vector<int> ParseIntList(const std::string& text) {
     }
   }
   return values;
+}
+
+// The value of a key in a Python dict repr such as "{'batch': 1, 'nms': True}", as written; empty when absent.
+std::string PythonDictValue(const std::string& text, const std::string& key) {
+  const std::string quoted = "'" + key + "':";
+  const size_t at = text.find(quoted);
+  if (at == std::string::npos) return "";
+  size_t begin = at + quoted.size();
+  while (begin < text.size() && text[begin] == ' ') ++begin;
+  size_t end = begin;
+  while (end < text.size() && text[end] != ',' && text[end] != '}') ++end;
+  return text.substr(begin, end - begin);
+}
+
+// Ultralytics 8.4 (BaseBackend.apply_metadata): end2end = metadata["end2end"] or metadata["args"]["nms"]. When the
+// metadata names a row layout, it decides (a dynamic export declares output0 as [batch, ?, anchors] whatever it
+// holds) unless the declared shape is plainly classic; otherwise (older exports, end2end False) the shape does.
+Head DecideHead(const ModelInfo& info, const std::vector<std::vector<int64_t>>& shapes, const std::string& where) {
+  const Head from_shape = HeadFromShape(info, shapes, where);
+  auto get = [&](const char* key) -> std::string { auto it = info.metadata.find(key); return it == info.metadata.end() ? "" : it->second; };
+  Head from_metadata;
+  if (get("end2end") == "True") from_metadata = Head::kEnd2End;
+  else if (PythonDictValue(get("args"), "nms") == "True") from_metadata = Head::kNms;
+  else return from_shape;
+  if (from_shape == Head::kClassic) {
+    throw Error(code::kModelUnsupported, where + "its metadata says " + (from_metadata == Head::kNms ? "nms=True" : "end2end") + " but output0 " +
+                                             ShapeText(shapes[0]) + " has the classic [batch, 4 + nc + extra, anchors] layout");
+  }
+  return from_metadata;
 }
 
 }  // namespace
@@ -129,12 +169,13 @@ void ApplyUltralyticsMetadata(ModelInfo& info, const std::vector<std::vector<int
   else throw Error(code::kModelUnsupported, where + "unknown task '" + task + "'");
 
   if (shapes.empty()) throw Error(code::kModelUnsupported, where + "it has no outputs");
+  // Ultralytics 8.4 writes the input channel count; grayscale (1) models take a decode path yolo-native lacks.
+  if (auto channels = get("channels"); !channels.empty() && channels != "3") {
+    throw Error(code::kModelUnsupported, where + "it takes " + channels + "-channel images (metadata 'channels'); yolo-native runs 3-channel (RGB) models only");
+  }
   const auto& out0 = shapes[0];
-  const int64_t channels = info.task == Task::kClassify ? (out0.size() == 2 ? out0[1] : -2) : (out0.size() == 3 ? out0[1] : -2);
-  if (channels == -2) {
-    throw Error(code::kModelUnsupported, where + "output0 has rank " + std::to_string(out0.size()) + ", expected " +
-                                             (info.task == Task::kClassify ? "[batch, classes]" : "[batch, channels, anchors]") +
-                                             " for task " + task);
+  if (info.task == Task::kClassify && out0.size() != 2) {
+    throw Error(code::kModelUnsupported, where + "output0 has rank " + std::to_string(out0.size()) + ", expected [batch, classes] for task " + task);
   }
   if (info.task == Task::kSegment && (shapes.size() < 2 || shapes[1].size() != 4)) {
     throw Error(code::kModelUnsupported, where + "a segment model needs output1 [batch, 32, mask_h, mask_w]");
@@ -142,8 +183,11 @@ void ApplyUltralyticsMetadata(ModelInfo& info, const std::vector<std::vector<int
   if (info.task == Task::kPose && (info.kpt_count <= 0 || (info.kpt_dims != 2 && info.kpt_dims != 3))) {
     throw Error(code::kModelUnsupported, where + "a pose model needs kpt_shape metadata such as [17, 3]");
   }
-  // Class count: the names, else what the output width implies (only knowable for a static channel count).
+  if (info.task != Task::kClassify) info.head = DecideHead(info, shapes, where);
+  // Class count: the names, else what a classic output width implies (only knowable for a static channel count;
+  // a row layout's width says nothing about it).
   if (info.names.empty()) {
+    const int64_t channels = info.head == Head::kClassic ? out0[1] : -1;
     int64_t nc = -1;
     if (channels > 0) {
       switch (info.task) {

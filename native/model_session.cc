@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "metadata.h"
+#include "output_layout.h"
 #include "ort_runtime.h"
 
 namespace yolo {
@@ -179,6 +180,7 @@ std::vector<Ort::Value> ModelSession::Run(float* input, const std::vector<int64_
   try {
     return session_->Run(Ort::RunOptions{nullptr}, &input_name, &tensor, 1, output_name_ptrs_.data(), output_name_ptrs_.size());
   } catch (const Ort::Exception& e) {
+    ExplainTopKFailure(shape, e.what());  // end-to-end graph, input with too few anchors (output_layout.h)
     throw Error(code::kInference, std::string("ONNX Runtime failed to run '") + path_ + "': " + e.what());
   }
 }

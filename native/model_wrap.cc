@@ -5,6 +5,7 @@
 #include "addon_data.h"
 #include "errors.h"
 #include "js_convert.h"
+#include "output_layout.h"
 #include "ort_runtime.h"
 #include "pipeline.h"
 #include "promise_worker.h"
@@ -120,6 +121,7 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   const ModelInfo& m = session->info();
   Napi::Object o = Napi::Object::New(env);
   o.Set("task", TaskName(m.task));
+  o.Set("head", HeadName(m.head));  // output0's layout (output_layout.h)
   Napi::Array names = Napi::Array::New(env, m.names.size());
   for (size_t i = 0; i < m.names.size(); ++i) names.Set(static_cast<uint32_t>(i), m.names[i]);
   o.Set("names", names);

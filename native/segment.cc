@@ -1,7 +1,8 @@
-// Instance segmentation, as Ultralytics 8.3.160 with retina_masks=False (docs/ultralytics-parity.md §3, §4, §5):
-//   NMS as detect -> mask logits = coeffs @ protos, zeroed outside the NMS box scaled to proto size (crop_mask)
-//   -> bilinear upsample (align_corners=False) to the input-tensor size -> > 0 -> detections with an empty mask
-//   are dropped (PredictOptions::val keeps them, with no polygon, as the validator does) -> polygon = findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE), several contours joined by
+// Instance segmentation, as Ultralytics 8.3.160 / 8.4 with retina_masks=False (docs/ultralytics-parity.md §3-§5):
+//   the kept detections as detect (classic NMS or the row selection) -> mask logits = coeffs @ protos, zeroed
+//   outside the kept box scaled to proto size (crop_mask) -> bilinear upsample (align_corners=False) to the
+//   input-tensor size -> > 0 -> detections with an empty mask are dropped (PredictOptions::val keeps them, with no
+//   polygon, as the validator does) -> polygon = findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE), several contours joined by
 //   merge_multi_segment -> scale_coords (unrounded pad, float32, clipped) to original pixels.
 // Only what a kept box can touch is computed: the crop rectangle of the prototype plane (plus the one-pixel ring
 // the interpolation reads, which is zero) and the input-size rectangle where the upsampled logit can be > 0.
@@ -13,6 +14,7 @@
 
 #include "decoders.h"
 #include "errors.h"
+#include "output_layout.h"
 #include "simd.h"
 
 namespace yolo {
@@ -105,6 +107,62 @@ std::vector<cv::Point> MergeMultiSegment(std::vector<std::vector<cv::Point>> seg
   return s;
 }
 
+// Where one detection's mask is computed: the output rectangle [oy0, oy1) x [ox0, ox1) (input-tensor pixels) where it
+// can be non-zero, the prototype window [sr0, sr1) x [sc0, sc1) the interpolation reads for it, and the part of that
+// window [kr0, kr1) x [kc0, kc1) whose logits are kept (the rest of the window is zero).
+struct MaskWindow {
+  int oy0, oy1, ox0, ox1;
+  int sr0, sr1, sc0, sc1;
+  int kr0, kr1, kc0, kc1;
+};
+
+// The prototype window an output rectangle reads.
+void SourceWindow(const LinearAxis& rows, const LinearAxis& cols, MaskWindow* w) {
+  w->sr0 = rows.i0[w->oy0];
+  w->sr1 = rows.i1[w->oy1 - 1] + 1;
+  w->sc0 = cols.i0[w->ox0];
+  w->sc1 = cols.i1[w->ox1 - 1] + 1;
+}
+
+// Ultralytics 8.3.160 process_mask(upsample=True): crop_mask at proto scale (column r kept when x1 <= r < x2, a float
+// compare with the integer index), then the upsample, whose bilinear reach is the output rectangle. False: empty.
+bool CropThenUpsample(const Candidate& c, float width_ratio, float height_ratio, int mh, int mw, const LinearAxis& rows,
+                      const LinearAxis& cols, MaskWindow* w) {
+  const float bx1 = c.x1 * width_ratio, bx2 = c.x2 * width_ratio;
+  const float by1 = c.y1 * height_ratio, by2 = c.y2 * height_ratio;
+  const int cc0 = static_cast<int>(std::clamp(std::ceil(bx1), 0.f, static_cast<float>(mw)));
+  const int cc1 = static_cast<int>(std::clamp(std::ceil(bx2), 0.f, static_cast<float>(mw)));
+  const int cr0 = static_cast<int>(std::clamp(std::ceil(by1), 0.f, static_cast<float>(mh)));
+  const int cr1 = static_cast<int>(std::clamp(std::ceil(by2), 0.f, static_cast<float>(mh)));
+  if (cc0 >= cc1 || cr0 >= cr1) return false;
+  rows.Touching(cr0, cr1, &w->oy0, &w->oy1);
+  cols.Touching(cc0, cc1, &w->ox0, &w->ox1);
+  if (w->oy0 >= w->oy1 || w->ox0 >= w->ox1) return false;
+  SourceWindow(rows, cols, w);
+  w->kr0 = std::max(cr0, w->sr0);
+  w->kr1 = std::min(cr1, w->sr1);
+  w->kc0 = std::max(cc0, w->sc0);
+  w->kc1 = std::min(cc1, w->sc1);
+  return true;
+}
+
+// Ultralytics 8.4 (the row layouts): the upsample first, then crop_mask at input resolution with the box in input
+// pixels, so the output rectangle is the box itself and every logit of its window counts. False: empty.
+bool UpsampleThenCrop(const Candidate& c, const LinearAxis& rows, const LinearAxis& cols, MaskWindow* w) {
+  const float ih = static_cast<float>(rows.i0.size()), iw = static_cast<float>(cols.i0.size());
+  w->ox0 = static_cast<int>(std::clamp(std::ceil(c.x1), 0.f, iw));
+  w->ox1 = static_cast<int>(std::clamp(std::ceil(c.x2), 0.f, iw));
+  w->oy0 = static_cast<int>(std::clamp(std::ceil(c.y1), 0.f, ih));
+  w->oy1 = static_cast<int>(std::clamp(std::ceil(c.y2), 0.f, ih));
+  if (w->oy0 >= w->oy1 || w->ox0 >= w->ox1) return false;
+  SourceWindow(rows, cols, w);
+  w->kr0 = w->sr0;
+  w->kr1 = w->sr1;
+  w->kc0 = w->sc0;
+  w->kc1 = w->sc1;
+  return true;
+}
+
 // Scratch buffers reused across the boxes of one image.
 struct MaskScratch {
   std::vector<float> logits;  // cropped logit window (source rows x source cols), zero outside the crop
@@ -115,16 +173,12 @@ struct MaskScratch {
 }  // namespace
 
 void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
-  int channels = 0, anchors = 0;
-  const float* plane = OutputPlane(ctx, 0, &channels, &anchors);
-  const int nc = static_cast<int>(ctx.info.names.size());
-  const int nm = channels - 4 - nc;
-  if (nm <= 0) {
-    throw Error(code::kModelUnsupported, "segment output0 has " + std::to_string(channels) + " channels, expected 4 + " + std::to_string(nc) + " classes + mask coefficients");
-  }
+  const HeadOutput head = ReadHeadOutput(ctx);
+  const int nm = head.extra;  // mask coefficients per detection
+  if (nm <= 0) throw Error(code::kModelUnsupported, "segment output0 has no mask coefficients");
   if (ctx.outputs.size() < 2) throw Error(code::kModelUnsupported, "segment model has no prototype output (output1)");
   auto pshape = ctx.outputs[1].GetTensorTypeAndShapeInfo().GetShape();
-  if (pshape.size() != 4 || pshape[1] != nm) {
+  if (pshape.size() != 4 || pshape[1] != nm || pshape[0] <= ctx.batch_index) {
     throw Error(code::kModelUnsupported, "segment output1 must be [batch, " + std::to_string(nm) + ", mask_h, mask_w]");
   }
   const int mh = static_cast<int>(pshape[2]), mw = static_cast<int>(pshape[3]);
@@ -132,61 +186,42 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
   const float* protos = ctx.outputs[1].GetTensorData<float>() + static_cast<size_t>(ctx.batch_index) * nm * proto_plane;
 
   const SimdKernels& kernels = Kernels(ctx.options.simd);
-  auto candidates = SelectCandidates(plane, channels, anchors, nc, ctx.options.conf, false, ctx.options.val);
-  auto keep = ClassAwareNms(candidates, ctx.options.iou, ctx.options.max_det, ctx.options.simd);
-  if (keep.empty()) return;
+  const std::vector<Candidate> kept = KeptDetections(ctx, head);
+  if (kept.empty()) return;
 
   const LetterboxGeometry& g = ctx.geometry;
   const int ih = g.in_h, iw = g.in_w;
   const float width_ratio = static_cast<float>(static_cast<double>(mw) / iw);
   const float height_ratio = static_cast<float>(static_cast<double>(mh) / ih);
   const LinearAxis rows(mh, ih), cols(mw, iw);
-  const InverseLetterbox inv = InverseLetterbox::ForCoords(g);
+  const InverseLetterbox inv = PointInverse(g, head.head);
   const float pad_x = static_cast<float>(inv.pad_x), pad_y = static_cast<float>(inv.pad_y);
   const float gain = static_cast<float>(inv.gain);
   const float max_x = static_cast<float>(g.orig_w), max_y = static_cast<float>(g.orig_h);
 
+  const bool crop_at_input = IsRowHead(head.head);
   MaskScratch scratch;
   std::vector<float> coeffs(nm);
-  out.results.reserve(keep.size());
-  // An empty mask drops the detection (the predictor's `keep`); the validator keeps it, with no polygon.
-  auto empty_mask = [&](const Candidate& c) {
-    if (!ctx.options.val) return;
-    ResultItem item;
-    item.cls = c.cls;
-    item.conf = c.score;
-    float box[4] = {c.x1, c.y1, c.x2, c.y2};
-    ScaleBoxToOriginal(g, box);
-    item.box.assign(box, box + 4);
-    out.results.push_back(std::move(item));
-  };
-  for (int k : keep) {
-    const Candidate& c = candidates[k];
-    // crop_mask at proto scale: column r kept when x1 <= r < x2 (float compare with the integer index).
-    const float bx1 = c.x1 * width_ratio, bx2 = c.x2 * width_ratio;
-    const float by1 = c.y1 * height_ratio, by2 = c.y2 * height_ratio;
-    const int cc0 = static_cast<int>(std::clamp(std::ceil(bx1), 0.f, static_cast<float>(mw)));
-    const int cc1 = static_cast<int>(std::clamp(std::ceil(bx2), 0.f, static_cast<float>(mw)));
-    const int cr0 = static_cast<int>(std::clamp(std::ceil(by1), 0.f, static_cast<float>(mh)));
-    const int cr1 = static_cast<int>(std::clamp(std::ceil(by2), 0.f, static_cast<float>(mh)));
-    if (cc0 >= cc1 || cr0 >= cr1) { empty_mask(c); continue; }  // empty mask: Ultralytics drops the detection
+  out.results.reserve(kept.size());
+  for (const Candidate& c : kept) {
+    MaskWindow win;
+    const bool nonempty = crop_at_input ? UpsampleThenCrop(c, rows, cols, &win)
+                                        : CropThenUpsample(c, width_ratio, height_ratio, mh, mw, rows, cols, &win);
+    // An empty mask drops the detection (the predictor's `keep`); the validator (options.val) keeps it, without a
+    // polygon.
+    if (!nonempty) {
+      if (ctx.options.val) out.results.push_back(BoxResult(c, g, head.head));
+      continue;
+    }
+    const int sr0 = win.sr0, sc0 = win.sc0, oy0 = win.oy0, ox0 = win.ox0;
+    const int sw = win.sc1 - sc0, sh = win.sr1 - sr0, ow = win.ox1 - ox0, oh = win.oy1 - oy0;
 
-    // Output rectangle where the upsampled logit can be non-zero, and the source window it reads.
-    int oy0, oy1, ox0, ox1;
-    rows.Touching(cr0, cr1, &oy0, &oy1);
-    cols.Touching(cc0, cc1, &ox0, &ox1);
-    if (oy0 >= oy1 || ox0 >= ox1) { empty_mask(c); continue; }
-    const int sr0 = rows.i0[oy0], sr1 = rows.i1[oy1 - 1] + 1;  // source rows [sr0, sr1)
-    const int sc0 = cols.i0[ox0], sc1 = cols.i1[ox1 - 1] + 1;  // source cols [sc0, sc1)
-    const int sw = sc1 - sc0, sh = sr1 - sr0, ow = ox1 - ox0, oh = oy1 - oy0;
-
-    // Mask logits on the crop (zero elsewhere in the window).
-    for (int q = 0; q < nm; ++q) coeffs[q] = plane[static_cast<size_t>(4 + nc + q) * anchors + c.anchor];
+    // Mask logits on the kept part of the window (zero elsewhere).
+    for (int q = 0; q < nm; ++q) coeffs[q] = c.Extra(q);
     scratch.logits.assign(static_cast<size_t>(sh) * sw, 0.f);
-    const int kc0 = std::max(cc0, sc0), kc1 = std::min(cc1, sc1);
-    for (int r = std::max(cr0, sr0); r < std::min(cr1, sr1) && kc0 < kc1; ++r) {
-      kernels.mask_dot(protos + static_cast<size_t>(r) * mw + kc0, proto_plane, coeffs.data(), nm,
-                       scratch.logits.data() + static_cast<size_t>(r - sr0) * sw + (kc0 - sc0), kc1 - kc0);
+    for (int r = win.kr0; r < win.kr1 && win.kc0 < win.kc1; ++r) {
+      kernels.mask_dot(protos + static_cast<size_t>(r) * mw + win.kc0, proto_plane, coeffs.data(), nm,
+                       scratch.logits.data() + static_cast<size_t>(r - sr0) * sw + (win.kc0 - sc0), win.kc1 - win.kc0);
     }
 
     // Horizontal interpolation of each source row onto the output columns: (v0 * w0) + (v1 * w1), as torch.
@@ -208,17 +243,15 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
                                   scratch.hrows.data() + static_cast<size_t>(rows.i1[yo] - sr0) * ow, rows.w0[yo],
                                   rows.w1[yo], scratch.mask.ptr<uint8_t>(y), ow);
     }
-    if (cv::countNonZero(scratch.mask) == 0) { empty_mask(c); continue; }  // keep = masks.sum((-2, -1)) > 0
+    if (cv::countNonZero(scratch.mask) == 0) {  // keep = masks.sum((-2, -1)) > 0
+      if (ctx.options.val) out.results.push_back(BoxResult(c, g, head.head));
+      continue;
+    }
 
     std::vector<std::vector<cv::Point>> contours;
     cv::findContours(scratch.mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE, cv::Point(ox0, oy0));
 
-    ResultItem item;
-    item.cls = c.cls;
-    item.conf = c.score;
-    float box[4] = {c.x1, c.y1, c.x2, c.y2};
-    ScaleBoxToOriginal(g, box);
-    item.box.assign(box, box + 4);
+    ResultItem item = BoxResult(c, g, head.head);
     if (!contours.empty()) {
       std::vector<cv::Point> poly = contours.size() > 1 ? MergeMultiSegment(std::move(contours)) : std::move(contours[0]);
       item.seg_x.resize(poly.size());

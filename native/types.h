@@ -10,6 +10,16 @@ namespace yolo {
 enum class Task { kDetect, kSegment, kPose, kObb, kClassify };
 const char* TaskName(Task task);
 
+// What output0 holds: the raw head (classic) or rows that the graph already selected (Ultralytics 8.4 calls both
+// row layouts "end2end" in its predictor). Detect / segment / pose / obb only; classify is always kClassic.
+enum class Head {
+  kClassic,  // [batch, 4 + nc + extra, anchors]: candidate selection and NMS are ours (YOLOv5u/v8/v9/11/12)
+  kEnd2End,  // [batch, max_det, 6 + extra]: NMS-free one-to-one head, TopK in the graph (YOLOv10, YOLO26)
+  kNms,      // [batch, max_det, 6 + extra]: an nms=True export, NMS in the graph, rows zero-padded
+  kAuto,     // no metadata names a layout and the declared output0 shape is symbolic: each run's shape decides
+};
+const char* HeadName(Head head);
+
 // What Ultralytics' export metadata and the ONNX graph say about a model.
 struct ModelInfo {
   Task task = Task::kDetect;
@@ -17,6 +27,7 @@ struct ModelInfo {
   int stride = 32;
   int imgsz_h = 640, imgsz_w = 640;  // metadata imgsz (training / export size)
   int kpt_count = 0, kpt_dims = 0;   // pose: kpt_shape
+  Head head = Head::kClassic;        // output0 layout (output_layout.h)
   bool dynamic_hw = false;           // input height/width are symbolic
   bool dynamic_batch = false;
   int64_t fixed_batch = 1;
@@ -33,6 +44,7 @@ struct PredictOptions {
   float conf = 0.f;
   float iou = 0.f;
   int max_det = 0;
+  std::vector<int> classes;      // keep only these classes (Ultralytics `classes`); empty = all
   int top_k = 0;                 // classify: > 1 also reports the top-k classes as `top5`
   int64_t max_pixels = 0;        // 0 = no limit
   bool rect = false;             // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square

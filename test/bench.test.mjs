@@ -68,5 +68,17 @@ test('bench --quick --tasks detect writes bench.json, bench.md and bench.svg', a
 test('bench rejects an unknown case with exit status 2 and names the valid ones', () => {
   const run = bench('--tasks', 'detect,nope', '--out', out);
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /unknown case 'nope'.*detect, detect-dynamic, segment, pose, obb, classify/);
+  assert.match(run.stderr, /unknown case 'nope'.*detect, detect-dynamic, detect-yolo26, segment, pose, obb, classify/);
+});
+
+test('bench --tasks detect-yolo26: the end-to-end YOLO26 case, the peer reading its rows with the same results', () => {
+  const run = bench('--quick', '--tasks', 'detect-yolo26', '--phases', 'latency', '--out', out);
+  assert.equal(run.status, 0, `bench failed:\n${run.stdout}\n${run.stderr}`);
+  const c = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')).cases[0];
+  assert.equal(c.status, 'ok', c.error);
+  assert.deepEqual(c.parity.problems, []);
+  assert.ok(c.parity.detections.yoloNative >= 5);
+  assert.equal(c.parity.detections.peer, c.parity.detections.yoloNative); // no extras near the threshold on bus.jpg either
+  assert.ok(c.ratios.yoloNativeOverFloor > 0 && c.ratios.peerOverYoloNative > 0);
+  assert.match(readFileSync(join(out, 'bench.md'), 'utf8'), /\| detect-yolo26 \| fp32\/yolo26n-int8dq-dynamic\.onnx \| 640x480 \|/);
 });

@@ -5,12 +5,14 @@ import { parseArgs } from 'node:util';
 import { DATA, MODELS, repoRoot } from '../../test/helpers/golden.mjs';
 
 /**
- * One case per task at imgsz 640 (the models' export size). `peerTarget` is the speed-up over the peer the project
+ * One case per task at imgsz 640 (the models' export size), plus a dynamic-shape detect model and YOLO26 (end-to-end). `peerTarget` is the speed-up over the peer the project
  * aims for (null: none set). OBB uses a dota8 training tile: the toy OBB model only detects objects there.
  */
 export const CASES = {
   detect: { task: 'detect', model: 'fp32/yolov8n-int8dq-640.onnx', image: 'images/bus.jpg', peerTarget: 1.2 },
   'detect-dynamic': { task: 'detect', model: 'fp32/yolov8n-int8dq-dynamic.onnx', image: 'images/bus.jpg', peerTarget: 1.2 },
+  // YOLO26n, end-to-end: no NMS on either side, so postprocess is a small share and the ratios show the rest.
+  'detect-yolo26': { task: 'detect', model: 'fp32/yolo26n-int8dq-dynamic.onnx', image: 'images/bus.jpg', peerTarget: 1.2 },
   segment: { task: 'segment', model: 'fp32/yolov8n-seg-int8dq-640.onnx', image: 'images/bus.jpg', peerTarget: 1.5 },
   pose: { task: 'pose', model: 'fp32/yolo11n-pose-int8dq-640.onnx', image: 'images/bus.jpg', peerTarget: 1.2 },
   obb: { task: 'obb', model: 'fp32/yolov8n-obb-dota8-640.onnx', image: 'dota8/images/train/P0861__1024__0___1648.jpg', peerTarget: null },

@@ -24,7 +24,7 @@ export async function openCase(spec, cfg, yn) {
   const bytes = readFileSync(spec.imagePath);
   const predictOptions = { imgsz: cfg.imgsz };
   const model = await yn.loadModel(spec.modelPath, { threads: cfg.threads });
-  const peer = (await Peer.create(spec.modelPath, { threads: cfg.threads })).configure({ task: model.task, names: model.names, stride: model.stride, kpt: model.kptShape });
+  const peer = (await Peer.create(spec.modelPath, { threads: cfg.threads })).configure({ task: model.task, names: model.names, stride: model.stride, kpt: model.kptShape, head: model.head });
   const feeds = { [peer.inputName]: await peer.tensorFor(bytes, cfg.imgsz) };
 
   const all = {

@@ -8,6 +8,8 @@
  *   postprocess          JS: best class per anchor, conf filter, stable sort, class-aware NMS (Ultralytics' offset
  *                        trick), scale back + clip; segment: masks only inside kept boxes + outer contours;
  *                        pose: keypoints; obb: probiou "fast" NMS, regularised xywhr -> corners; classify: top-1.
+ *                        End-to-end / nms=True detect rows (YOLO26, YOLOv10): the confidence filter and max_det
+ *                        only, as Ultralytics 8.4, then scale back with 8.4's letterbox offset + clip.
  *
  * Geometry is Ultralytics 8.3's (rect letterbox for dynamic models, square for static ones), so the detections are
  * the same as yolo-native's (the bench checks them with the golden tests' tolerances).
@@ -64,7 +66,7 @@ export class Peer {
     this.staticHW = typeof shape[2] === 'number' && typeof shape[3] === 'number' ? [shape[2], shape[3]] : null;
   }
 
-  /** @param {{task:string, names:string[], stride:number, kpt?:[number,number]}} info */
+  /** @param {{task:string, names:string[], stride:number, kpt?:[number,number], head?:string}} info */
   configure(info) {
     this.info = info;
     return this;
@@ -129,6 +131,10 @@ export class Peer {
 
   decode(outputs, g, o) {
     const out0 = outputs[this.outputNames[0]];
+    if (this.info.head === 'end2end' || this.info.head === 'nms') {
+      if (this.info.task !== 'detect') throw new Error(`the peer reads end-to-end rows for detect only, not ${this.info.task}`);
+      return decodeRowsDetect(out0, g, o, this.info.names);
+    }
     switch (this.info.task) {
       case 'detect':
         return decodeDetect(out0, g, o, this.info.names);
@@ -248,6 +254,31 @@ function scaleBox(b, i, inv, g) {
     x2: round5(clamp((b[4 * i + 2] - inv.padX) / inv.gain, 0, g.w0)),
     y2: round5(clamp((b[4 * i + 3] - inv.padY) / inv.gain, 0, g.h0)),
   };
+}
+
+/** Ultralytics 8.4 scale_boxes: the letterbox's own offset, round((W1 - round(W0 * gain)) / 2 - 0.1). */
+function inverseBoxes84(g) {
+  const gain = Math.min(g.inH / g.h0, g.inW / g.w0);
+  return { gain, padX: roundHalfEven((g.inW - roundHalfEven(g.w0 * gain)) / 2 - 0.1), padY: roundHalfEven((g.inH - roundHalfEven(g.h0 * gain)) / 2 - 0.1) };
+}
+
+/** Rows [x1, y1, x2, y2, score, class] in the model's order: score > conf, the first maxDet; no NMS. */
+function decodeRowsDetect(out0, g, o, names) {
+  const [, rows, width] = out0.dims;
+  if (width !== 6) throw new Error(`end-to-end detect rows have ${width} values, expected 6`);
+  const d = out0.data;
+  const inv = inverseBoxes84(g);
+  const box = new Float32Array(4);
+  const out = [];
+  for (let r = 0; r < rows && out.length < o.maxDet; r++) {
+    const row = r * width;
+    const score = d[row + 4];
+    if (!(score > o.conf)) continue;
+    box.set(d.subarray(row, row + 4));
+    const cls = d[row + 5];
+    out.push({ name: names[cls], class: cls, confidence: round5(score), box: scaleBox(box, 0, inv, g) });
+  }
+  return out;
 }
 
 function dims(t) {

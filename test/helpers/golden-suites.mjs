@@ -10,7 +10,7 @@ export const square640 = (folder) => (v) => v.endsWith('-square') && readGolden(
 
 /**
  * One describe block per model file, one test per variant: every golden of the variant must match. suites:
- * [{ golden, model (path under MODELS), variants }]. options: extra predict options. scalarFiles(files, variant):
+ * [{ golden, model (path under MODELS), variants, head (optional: the output layout the model must report) }]. options: extra predict options. scalarFiles(files, variant):
  * the subset to run again with the scalar reference kernels (simd: false), which must match too.
  */
 export function defineGoldenSuites(task, suites, { options = {}, scalarFiles } = {}) {
@@ -21,6 +21,7 @@ export function defineGoldenSuites(task, suites, { options = {}, scalarFiles } =
         const { loadModel } = await import('../../dist/esm/index.js');
         model = await loadModel(join(MODELS, suite.model), { threads: 2 });
         assert.equal(model.task, task);
+        if (suite.head) assert.equal(model.head, suite.head);
       });
       afterAll(async () => {
         await model?.dispose();
