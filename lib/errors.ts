@@ -18,6 +18,7 @@ export const ErrorCodes = {
   DISPOSED: 'E_DISPOSED', // the model was disposed
   VIDEO_DECODE: 'E_VIDEO_DECODE', // a video that cannot be opened or decoded
   DOWNLOAD_FAILED: 'E_DOWNLOAD_FAILED', // fetching model weights failed
+  NATIVE_ADDON: 'E_NATIVE_ADDON', // no prebuilt or source-built addon fits this platform, or it failed to load
   INTERNAL: 'E_INTERNAL',
 } as const;
 
