@@ -61,7 +61,8 @@ fi
 
 # ---- where ------------------------------------------------------------------------------------------------------
 CACHE_ROOT="${YOLO_NATIVE_DEPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/yolo-native}"
-HASH="$( { cat "$0" "$TOOLCHAIN"; echo "$ARCH $GLIBC_MODE"; "$CXX" --version | head -1; } | sha256sum | cut -c1-12)"
+# The hash ignores comment lines, so documentation edits do not rebuild the stack.
+HASH="$( { grep -hv '^[[:space:]]*#' "$0" "$TOOLCHAIN"; echo "$ARCH $GLIBC_MODE"; "$CXX" --version | head -1; } | sha256sum | cut -c1-12)"
 OUT="${YOLO_NATIVE_DEPS_DIR:-$CACHE_ROOT/deps/$ARCH-$HASH}"
 if [ -f "$OUT/.complete" ] && [ "$(cat "$OUT/.complete")" = "$HASH" ]; then
   log "up to date"
@@ -74,11 +75,13 @@ BUILD="$OUT/build"
 STAMPS="$OUT/stamps"
 mkdir -p "$SRC" "$BUILD" "$STAMPS" "$PREFIX/lib" "$PREFIX/include"
 # An output directory from other inputs (YOLO_NATIVE_DEPS_DIR reused) starts over.
-if [ -f "$OUT/.inputs" ] && [ "$(cat "$OUT/.inputs")" != "$HASH" ]; then
+# (YOLO_NATIVE_DEPS_KEEP_STAGES=1, for work on this script: keep the stages already built.)
+if [ -f "$OUT/.inputs" ] && [ "$(cat "$OUT/.inputs")" != "$HASH" ] && [ "${YOLO_NATIVE_DEPS_KEEP_STAGES:-0}" != 1 ]; then
   log "inputs changed: rebuilding $OUT"
-  rm -rf "$BUILD" "$STAMPS" "$PREFIX/lib" "$PREFIX/include" "$OUT/.complete"
+  rm -rf "$BUILD" "$STAMPS" "$PREFIX/lib" "$PREFIX/include"
   mkdir -p "$BUILD" "$STAMPS" "$PREFIX/lib" "$PREFIX/include"
 fi
+rm -f "$OUT/.complete"
 echo "$HASH" > "$OUT/.inputs"
 log "output: $OUT"
 T0=$(date +%s)
@@ -88,7 +91,7 @@ stage_ok() { echo "$(( $(date +%s) - T0 ))" > "$STAMPS/$1"; log "$1 done ($(( $(
 # ---- sysroot: bullseye's glibc 2.31 headers and libraries ---------------------------------------------------------
 SYSROOT=""
 if [ "$GLIBC_MODE" != host ]; then
-  SYSROOT="$CACHE_ROOT/sysroot/$GLIBC_MODE-$DEBARCH"
+  SYSROOT="$CACHE_ROOT/sysroot/$GLIBC_MODE-$DEBARCH-r3"
   if [ ! -f "$SYSROOT/.complete" ]; then
     log "sysroot: glibc of Debian $GLIBC_MODE ($DEBARCH) into $SYSROOT"
     rm -rf "$SYSROOT"; mkdir -p "$SYSROOT"
@@ -106,30 +109,56 @@ if [ "$GLIBC_MODE" != host ]; then
     apt-get "${apt_opts[@]}" update -qq >&2
     (cd "$apt_dir/debs" && apt-get "${apt_opts[@]}" download libc6 libc6-dev linux-libc-dev libcrypt1 libcrypt-dev >&2)
     for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
-    # Debian's libc6-dev links are absolute (/lib/...): the linker resolves them inside the sysroot itself.
+    # Absolute symbolic links (/lib64/ld-linux-x86-64.so.2, libc6-dev's lib*.so) would point into the build
+    # machine's own glibc: point them into the sysroot.
+    find "$SYSROOT" -type l | while read -r link; do
+      target="$(readlink "$link")"
+      case "$target" in /*) ln -sfn "$SYSROOT$target" "$link" ;; esac
+    done
     dpkg-deb -f "$(ls "$apt_dir"/debs/libc6_*.deb)" Version > "$SYSROOT/.glibc-version"
-    # Compiler wrappers that see only the sysroot's C library: the host g++ already does with --sysroot; Debian's
-    # cross g++ also searches /usr/aarch64-linux-gnu/{include,lib} (bookworm's glibc 2.36) first, so its C headers and
-    # libraries are named explicitly. GCC's own headers, libstdc++ and libgcc stay the compiler's.
+    # Compiler wrappers that see only the sysroot's C library. GCC's own search paths (relative to its install
+    # prefix, not to --sysroot) would otherwise find bookworm's glibc 2.36 first: its libraries for the host compiler,
+    # its headers and libraries in /usr/aarch64-linux-gnu for the cross compiler. So the sysroot's headers (cross)
+    # and libraries and start files (both) are named explicitly; GCC's own headers, libstdc++ and libgcc stay the
+    # compiler's. --allow-shlib-undefined: bookworm's libgcc_s.so.1 wants glibc 2.35 (_dl_find_object); only test
+    # executables at configure time link it, the .node itself uses the target's libgcc_s.so.1.
     mkdir -p "$SYSROOT/bin"
-    gcc_inc="$("${CROSS_PREFIX}gcc" -print-file-name=include)"
+    libdir="$SYSROOT/usr/lib/$TRIPLE"
     for tool in gcc g++; do
       w="$SYSROOT/bin/$TRIPLE-$tool"
+      inc=""
       if [ "$ARCH" = arm64 ]; then
-        cxx_inc=""
         if [ "$tool" = g++ ]; then
           gxx_ver="$("${CROSS_PREFIX}g++" -dumpversion)"
-          gxx_dir="$(cd "$gcc_inc/../../../../$TRIPLE/include/c++/$gxx_ver" && pwd)"
-          cxx_inc="-isystem $gxx_dir -isystem $gxx_dir/$TRIPLE -isystem $gxx_dir/backward "
+          gxx_dir="$(echo | "${CROSS_PREFIX}g++" -x c++ -E -v - 2>&1 | awk -v v="/c++/$gxx_ver" 'substr($1, length($1) - length(v) + 1) == v {print $1; exit}')"
+          gxx_dir="$(cd "$gxx_dir" && pwd)"
+          inc="-isystem $gxx_dir -isystem $gxx_dir/$TRIPLE -isystem $gxx_dir/backward "
         fi
-        printf '#!/bin/sh\nexec %s --sysroot=%s -nostdinc %s-isystem %s -isystem %s/usr/include/%s -isystem %s/usr/include -B%s/usr/lib/%s -L%s/usr/lib/%s -L%s/lib/%s "$@"\n' \
-          "$(command -v "${CROSS_PREFIX}$tool")" "$SYSROOT" "$cxx_inc" "$gcc_inc" "$SYSROOT" "$TRIPLE" "$SYSROOT" \
-          "$SYSROOT" "$TRIPLE" "$SYSROOT" "$TRIPLE" "$SYSROOT" "$TRIPLE" > "$w"
-      else
-        printf '#!/bin/sh\nexec %s --sysroot=%s "$@"\n' "$(command -v "$tool")" "$SYSROOT" > "$w"
+        inc="-nostdinc $inc-isystem $("${CROSS_PREFIX}gcc" -print-file-name=include) -isystem $SYSROOT/usr/include/$TRIPLE -isystem $SYSROOT/usr/include "
       fi
+      printf '#!/bin/sh\nexec %s --sysroot=%s %s-B%s -L%s -L%s/lib/%s -Wl,--allow-shlib-undefined "$@"\n' \
+        "$(command -v "${CROSS_PREFIX}$tool")" "$SYSROOT" "$inc" "$libdir" "$libdir" "$SYSROOT" "$TRIPLE" > "$w"
       chmod +x "$w"
     done
+    # GCC 12's static libstdc++ was compiled against glibc 2.36 and references two symbols that 2.31 lacks; they are
+    # defined here, hidden (private to each .node / executable), and linked wherever libc is (libc.so's GROUP).
+    cat > "$SYSROOT/glibc-compat.c" <<'CEOF'
+/* For GCC 12's libstdc++.a on glibc 2.31 (scripts/build-deps.sh). */
+#include <stdint.h>
+#include <sys/random.h>
+/* 0 = "the process may be multi-threaded": libstdc++ then always uses atomic reference counts (always correct). */
+__attribute__((visibility("hidden"))) char __libc_single_threaded = 0;
+/* std::random_device's default source on glibc >= 2.36. */
+__attribute__((visibility("hidden"))) uint32_t arc4random(void) {
+  uint32_t v;
+  while (getrandom(&v, sizeof v, 0) != (long)sizeof v) {}
+  return v;
+}
+CEOF
+    "$SYSROOT/bin/$TRIPLE-gcc" -O2 -fPIC -c "$SYSROOT/glibc-compat.c" -o "$SYSROOT/glibc-compat.o"
+    "${CROSS_PREFIX}ar" rcs "$libdir/libyolo_glibc_compat.a" "$SYSROOT/glibc-compat.o"
+    sed -i "s#libc_nonshared.a#libc_nonshared.a /usr/lib/$TRIPLE/libyolo_glibc_compat.a#" "$libdir/libc.so"
+    grep -q libyolo_glibc_compat "$libdir/libc.so" || { log "could not add the compat library to $libdir/libc.so"; exit 1; }
     touch "$SYSROOT/.complete"
   fi
   log "sysroot: glibc $(cat "$SYSROOT/.glibc-version")"
@@ -142,7 +171,7 @@ export CFLAGS="$OPT_FLAGS" CXXFLAGS="$OPT_FLAGS" LDFLAGS=""
 export PKG_CONFIG_LIBDIR="$PREFIX/lib/pkgconfig" PKG_CONFIG_PATH=""
 CMAKE_COMMON=(-G "Unix Makefiles" -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DYOLO_NATIVE_ARCH="$ARCH"
   -DYOLO_NATIVE_SYSROOT="$SYSROOT" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX"
-  -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_POSITION_INDEPENDENT_CODE=ON
+  -DCMAKE_INSTALL_LIBDIR="$PREFIX/lib" -DCMAKE_INSTALL_INCLUDEDIR="$PREFIX/include" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_POSITION_INDEPENDENT_CODE=ON
   -DBUILD_SHARED_LIBS=OFF -DCMAKE_C_FLAGS="$OPT_FLAGS" -DCMAKE_CXX_FLAGS="$OPT_FLAGS")
 
 # ---- sources: Debian's source packages, with Debian's patches applied ---------------------------------------------
@@ -296,29 +325,38 @@ fi
 
 # ---- what imgcodecs decodes in this build ---------------------------------------------------------------------------
 info="$OUT/opencv-build-info.txt"
+ver() { awk -v p="$1" '$1 == p {print $2}' "$VERSIONS"; }
+has() { grep -Eq "^--[[:space:]]+$1:[[:space:]]+(YES|/)" "$info"; }
 {
-  echo "# cv::imdecode / cv::imread in this build (from OpenCV's configuration summary: $info)"
-  echo "# format        signature                         decoder"
-  echo "bmp/dib         'BM'                              OpenCV built-in (grfmt_bmp)"
-  grep -q 'JPEG:.*libjpeg' "$info" && echo "jpeg            FF D8 FF                          libjpeg-turbo $(grep -o 'libjpeg-turbo[^)]*' "$info" | head -1 | sed 's/libjpeg-turbo//;s/[()]//g' | xargs)"
-  grep -q 'PNG:.*png' "$info" && echo "png             89 'PNG'                          libpng $(grep 'PNG:' "$info" | grep -o 'ver [0-9.]*' | head -1 | sed 's/ver //')"
-  grep -q 'WEBP:.*webp' "$info" && echo "webp            'RIFF'....'WEBP'                  libwebp"
-  grep -q 'TIFF:.*tiff' "$info" && echo "tiff            'II*\\0' / 'MM\\0*'                libtiff $(grep 'TIFF:' "$info" | grep -o 'ver [0-9.]*' | head -1 | sed 's/ver //') (none, LZW, PackBits, deflate/zip, PixarLog, JPEG; no LZMA/ZSTD/WebP/JBIG/LERC/old-JPEG)"
-  grep -q 'PXM:.*YES' "$info" && echo "pbm/pgm/ppm/pnm 'P1'..'P6'                        OpenCV built-in (grfmt_pxm)" && echo "pam             'P7'                              OpenCV built-in (grfmt_pam)"
-  grep -q 'PFM:.*YES' "$info" && echo "pfm             'PF' / 'Pf'                       OpenCV built-in (grfmt_pfm)"
-  grep -q 'HDR:.*YES' "$info" && echo "hdr             '#?RADIANCE' / '#?RGBE'           OpenCV built-in (rgbe)"
-  grep -q 'Sun raster:.*YES' "$info" && echo "ras             59 A6 6A 95                       OpenCV built-in (grfmt_sunras)"
-  echo "# not built: JPEG 2000 (OpenJPEG/Jasper), OpenEXR, GDAL, GDCM, HDR, Sun raster, AVIF/HEIF, GIF (GIFs are read as videos through FFmpeg)"
+  echo "# What cv::imdecode / cv::imread decode in this build (OpenCV $(ver opencv)): OpenCV's configuration summary,"
+  echo "# $info, 'Media I/O'. Columns: format, signature OpenCV checks (its ImageDecoder::checkSignature), decoder."
+  echo "bmp/dib          'BM'                           OpenCV built-in (grfmt_bmp): 1/4/8/24/32-bit, RLE4/RLE8"
+  has JPEG && echo "jpeg/jpg/jpe    FF D8 FF                       libjpeg-turbo $(ver libjpeg-turbo) (jpeg62 API, SIMD)"
+  has PNG && echo "png             89 'PNG' 0D 0A 1A 0A           libpng $(ver libpng1.6) (+ zlib $(ver zlib))"
+  has WEBP && echo "webp            'RIFF' .... 'WEBP'             libwebp $(ver libwebp) (still images; lossy, lossless, alpha)"
+  has TIFF && echo "tiff/tif        'II*\\0' or 'MM\\0*'              libtiff $(ver tiff) (compression: none, LZW, PackBits, CCITT G3/G4, deflate, PixarLog, JPEG, ThunderScan, NeXT, LogLuv; not LZMA, ZSTD, WebP, JBIG, LERC, old-style JPEG)"
+  has PXM && echo "pbm/pgm/ppm/pnm 'P1'..'P6'                     OpenCV built-in (grfmt_pxm)" &&
+    echo "pam             'P7'                           OpenCV built-in (grfmt_pam)"
+  has PFM && echo "pfm             'PF' or 'Pf' + whitespace      OpenCV built-in (grfmt_pfm), 32-bit float"
+  has HDR && echo "hdr/pic         '#?RGBE' / '#?RADIANCE'        OpenCV built-in (rgbe)"
+  has SUNRASTER && echo "sr/ras          59 A6 6A 95                    OpenCV built-in (grfmt_sunras)"
+  echo "# Not in this build: JPEG 2000 (OpenJPEG/Jasper), OpenEXR, GDAL, GDCM, Radiance HDR, Sun raster, AVIF/HEIF."
+  echo "# GIF is no image format of OpenCV 4.6; yolo-native reads GIFs as videos, through FFmpeg."
 } > "$OUT/codecs.txt"
 {
-  echo "# video (cv::VideoCapture, CAP_FFMPEG): FFmpeg $(grep '^ffmpeg ' "$VERSIONS" | cut -d' ' -f2) built in, static"
+  echo "# cv::VideoCapture(CAP_FFMPEG) in this build: FFmpeg $(ver ffmpeg) linked in statically (libavformat, libavcodec, libswscale, libavutil)"
   echo "decoders: $FFMPEG_DECODERS"
   echo "demuxers: $FFMPEG_DEMUXERS"
   echo "parsers:  $FFMPEG_PARSERS"
   echo "bsfs:     $FFMPEG_BSFS"
+  echo "protocols: file, pipe"
 } > "$OUT/video.txt"
 
 # ---- for the addon's CMake (-DYOLO_NATIVE_DEPS_DIR=...) -----------------------------------------------------------
+# Every archive CMakeLists.txt links must be there.
+for lib in opencv_videoio opencv_imgcodecs opencv_imgproc opencv_core avformat avcodec swscale avutil tiff webp png16 jpeg z; do
+  [ -f "$PREFIX/lib/lib$lib.a" ] || { log "missing $PREFIX/lib/lib$lib.a"; exit 1; }
+done
 cat > "$OUT/deps.cmake" <<EOF
 # Written by scripts/build-deps.sh: the static stack in this directory, for CMakeLists.txt.
 set(YOLO_NATIVE_DEPS_ARCH "$ARCH")
