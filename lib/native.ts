@@ -114,7 +114,7 @@ export function native(): NativeBinding {
   const platform = `${process.platform}-${process.arch} (Node ${process.versions.node}, N-API ${process.versions.napi})`;
   const looked = explicit
     ? `YOLO_NATIVE_BINDING=${explicit}`
-    : `${join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`)}/*.napi.glibc.node, ${join(packageRoot, 'build', 'Release', 'yolo_native.node')}, ${join(packageRoot, 'build', 'Debug', 'yolo_native.node')}`;
+    : `${join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`)}/*.node, ${join(packageRoot, 'build', 'Release', 'yolo_native.node')}, ${join(packageRoot, 'build', 'Debug', 'yolo_native.node')}`;
   throw new YoloError(
     ErrorCodes.NATIVE_ADDON,
     (failures.length ? `the yolo-native addon failed to load on ${platform}:\n  ${failures.join('\n  ')}` : `no yolo-native addon fits ${platform}; looked for ${looked}`) +

@@ -18,7 +18,8 @@ if (!deps) {
 const release = !process.argv.includes('--debug');
 const out = join(process.cwd(), 'build');
 const cache = join(out, 'CMakeCache.txt');
-if (existsSync(cache) && !readFileSync(cache, 'utf8').includes(`YOLO_NATIVE_DEPS_DIR:PATH=${deps}\n`)) rmSync(out, { recursive: true, force: true });
+const configuredFor = existsSync(cache) ? readFileSync(cache, 'utf8').match(/^YOLO_NATIVE_DEPS_DIR:[A-Z]+=(.*)$/m)?.[1] : undefined;
+if (configuredFor !== undefined && configuredFor !== deps) rmSync(out, { recursive: true, force: true });
 
 const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 const args = [cmakeJs, 'build', '--directory', root, '--out', out, '--parallel', process.env.JOBS || '2',

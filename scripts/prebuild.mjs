@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run prebuild [-- x64|arm64 ...]: the static addon for each linux architecture (default: x64 and arm64) into
-// prebuilds/linux-<arch>/yolo-native.napi.glibc.node, with prebuildify --napi --strip --tag-libc. Each architecture's
+// prebuilds/linux-<arch>/yolo-native.glibc.node, with prebuildify --napi --strip --tag-libc. Each architecture's
 // static dependency stack comes from scripts/build-deps.sh (cached; the first run builds it, later runs reuse it);
 // the addon is built by cmake-js through scripts/prebuild-cmake-js.mjs in build/prebuild-<arch>/ (incremental).
 import { spawnSync } from 'node:child_process';
@@ -55,6 +55,6 @@ for (const arch of archs) {
   if (arch === 'arm64' && process.arch !== 'arm64') env.PREBUILD_STRIP_BIN = 'aarch64-linux-gnu-strip';
   const r = spawnSync(nice(args)[0], nice(args).slice(1), { stdio: 'inherit', cwd: root, env });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  const file = join(root, 'prebuilds', `linux-${arch}`, 'yolo-native.napi.glibc.node');
+  const file = join(root, 'prebuilds', `linux-${arch}`, 'yolo-native.glibc.node'); // prebuildify --napi: no abi tag
   console.log(`prebuild: ${file} (${(statSync(file).size / 1048576).toFixed(1)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
