@@ -118,7 +118,7 @@ export function native(): NativeBinding {
   throw new YoloError(
     ErrorCodes.NATIVE_ADDON,
     (failures.length ? `the yolo-native addon failed to load on ${platform}:\n  ${failures.join('\n  ')}` : `no yolo-native addon fits ${platform}; looked for ${looked}`) +
-      "\nPrebuilt binaries exist for linux-x64 and linux-arm64 (glibc >= 2.31). Elsewhere, build from source: 'npm install --build-from-source' or 'npm run build:native' (needs cmake, g++ and OpenCV's dev packages), or 'bash scripts/build-deps.sh <x64|arm64>' then 'npm run prebuild' for the static build; see docs/packaging.md.",
+      "\nPrebuilt binaries exist for linux-x64 and linux-arm64 (glibc >= 2.29). Elsewhere, build from source: 'npm install --build-from-source' or 'npm run build:native' (needs cmake, g++ and OpenCV's dev packages), or 'bash scripts/build-deps.sh <x64|arm64>' then 'npm run prebuild' for the static build; see docs/packaging.md.",
   );
 }
 
