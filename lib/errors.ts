@@ -20,6 +20,7 @@ export const ErrorCodes = {
   VIDEO_TOO_LONG: 'E_VIDEO_TOO_LONG', // more frames to process than maxVideoFrames
   ABORTED: 'E_ABORTED', // the call's AbortSignal fired before it finished
   DOWNLOAD_FAILED: 'E_DOWNLOAD_FAILED', // fetching model weights failed
+  NATIVE_ADDON: 'E_NATIVE_ADDON', // no prebuilt or source-built addon fits this platform, or it failed to load
   INTERNAL: 'E_INTERNAL',
 } as const;
 

@@ -1,5 +1,5 @@
 /** Loads the compiled addon and finds the default ONNX Runtime library (the one onnxruntime-node ships). */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ErrorCodes, YoloError } from './errors.js';
 
@@ -91,20 +91,61 @@ export const packageRoot = join(__dirname, '..', '..');
 
 let binding: NativeBinding | undefined;
 
+interface NodeGypBuild {
+  parseTuple(name: string): { name: string; platforms: string; architectures: string[] } | undefined;
+  matchTuple(platform: string, arch: string): (tuple: unknown) => boolean;
+  compareTuples(a: unknown, b: unknown): number;
+  parseTags(file: string): { file: string } | undefined;
+  matchTags(runtime: string, abi: string): (tags: unknown) => boolean;
+  compareTags(runtime: string): (a: unknown, b: unknown) => number;
+}
+
+/** The prebuilt addon for this platform in prebuilds/<platform>-<arch>/, chosen by node-gyp-build's own tag rules
+ * (N-API, libc), or undefined. */
+function prebuildFor(dir: string): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gyp = require('node-gyp-build') as NodeGypBuild;
+  const list = (d: string) => { try { return readdirSync(d); } catch { return []; } };
+  const tuple = list(dir).map(gyp.parseTuple).filter((t) => t && gyp.matchTuple(process.platform, process.arch)(t)).sort(gyp.compareTuples)[0];
+  if (!tuple) return undefined;
+  const files = list(join(dir, tuple.name)).map(gyp.parseTags).filter((t) => t && gyp.matchTags('node', process.versions.modules)(t));
+  const winner = files.sort(gyp.compareTags('node'))[0];
+  return winner ? join(dir, tuple.name, winner.file) : undefined;
+}
+
+/**
+ * Loads the addon: $YOLO_NATIVE_BINDING if set (that file only), else the prebuilt binary for this platform
+ * (prebuilds/linux-x64, prebuilds/linux-arm64: static, glibc), else a source build (build/Release, build/Debug).
+ * The first that loads wins; when none does, a YoloError E_NATIVE_ADDON says what was looked for and why it failed.
+ */
 export function native(): NativeBinding {
   if (binding) return binding;
-  const candidates = [
-    process.env.YOLO_NATIVE_BINDING,
-    join(packageRoot, 'build', 'Release', 'yolo_native.node'),
-    join(packageRoot, 'build', 'Debug', 'yolo_native.node'),
-  ].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new YoloError(ErrorCodes.INTERNAL, `the yolo-native addon is not built (looked for ${candidates.join(', ')}); run 'npm run build'`);
+  const explicit = process.env.YOLO_NATIVE_BINDING;
+  const candidates = explicit
+    ? [explicit]
+    : [prebuildFor(join(packageRoot, 'prebuilds')), join(packageRoot, 'build', 'Release', 'yolo_native.node'), join(packageRoot, 'build', 'Debug', 'yolo_native.node')].filter(
+        (p): p is string => !!p,
+      );
+  const failures: string[] = [];
+  for (const file of candidates) {
+    if (!existsSync(file)) continue;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      binding = require(file) as NativeBinding;
+      return binding;
+    } catch (e) {
+      failures.push(`${file}: ${(e as Error).message}`);
+    }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  binding = require(found) as NativeBinding;
-  return binding;
+  const platform = `${process.platform}-${process.arch} (Node ${process.versions.node}, N-API ${process.versions.napi})`;
+  const looked = explicit
+    ? `YOLO_NATIVE_BINDING=${explicit}`
+    : `${join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`)}/*.node, ${join(packageRoot, 'build', 'Release', 'yolo_native.node')}, ${join(packageRoot, 'build', 'Debug', 'yolo_native.node')}`;
+  throw new YoloError(
+    ErrorCodes.NATIVE_ADDON,
+    (failures.length ? `the yolo-native addon failed to load on ${platform}:\n  ${failures.join('\n  ')}` : `no yolo-native addon fits ${platform}; looked for ${looked}`) +
+      "\nPrebuilt binaries exist for linux-x64 and linux-arm64 (glibc >= 2.29). Elsewhere, build from source in a clone of the repository ('bash scripts/build-deps.sh <x64|arm64>' then 'npm run prebuild' for the static build, or 'npm run build:native' against the system's OpenCV) and point YOLO_NATIVE_BINDING at the .node it makes; see docs/packaging.md.",
+  );
 }
 
 /** The ORT library to load: an explicit option, else $YOLO_NATIVE_ORT_LIBRARY, else onnxruntime-node's own. */

@@ -3,11 +3,17 @@
 # dependencies (no install-time downloads: onnxruntime-node's CUDA fetch is skipped), the native addon and the
 # TypeScript build.
 # Idempotent and incremental: a second run only rebuilds what changed.
+# YOLO_NATIVE_STATIC=1: instead of linking the system's OpenCV, build the static prebuilt addon for each architecture
+# in YOLO_NATIVE_ARCHS (default x64; "x64 arm64" for both) with npm run prebuild (scripts/build-deps.sh's cached
+# static stack; see docs/packaging.md), into prebuilds/linux-<arch>/, which the library loads first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+static="${YOLO_NATIVE_STATIC:-0}"
+if [ "$static" = 1 ]; then base_pkgs=(cmake g++ make); else
+  base_pkgs=(libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev libjpeg-dev cmake g++ make); fi
 need_pkgs=()
-for p in libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev libjpeg-dev cmake g++ make; do
+for p in "${base_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 for extra in ${YOLO_NATIVE_EXTRA_APT:-}; do dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra"); done
@@ -25,5 +31,10 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
-npm run --silent build:native >/dev/null
+if [ "$static" = 1 ]; then
+  # shellcheck disable=SC2086
+  node scripts/prebuild.mjs ${YOLO_NATIVE_ARCHS:-x64} >/dev/null
+else
+  npm run --silent build:native >/dev/null
+fi
 npm run --silent build:ts

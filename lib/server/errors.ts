@@ -38,6 +38,7 @@ export const STATUS_OF: Readonly<Record<string, number>> = Object.freeze({
   [ErrorCodes.INFERENCE]: 500,
   [ErrorCodes.DISPOSED]: 503,
   [ErrorCodes.DOWNLOAD_FAILED]: 502,
+  [ErrorCodes.NATIVE_ADDON]: 500,
   [ErrorCodes.INTERNAL]: 500,
   [ServerErrorCodes.UNAUTHORIZED]: 401,
   [ServerErrorCodes.RATE_LIMITED]: 429,
@@ -107,6 +108,7 @@ const PUBLIC_MESSAGE: Readonly<Record<string, string>> = Object.freeze({
   [ErrorCodes.ORT_LIBRARY]: 'the inference runtime is not available on this server (see its log)',
   [ErrorCodes.PROVIDER]: 'the inference runtime is not available on this server (see its log)',
   [ErrorCodes.INFERENCE]: 'the inference failed on this server (see its log)',
+  [ErrorCodes.NATIVE_ADDON]: 'the inference runtime is not available on this server (see its log)',
 });
 
 /** Anything thrown -> [status, body, extra headers]. */
