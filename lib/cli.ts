@@ -9,11 +9,14 @@
 import { parseArgs } from 'node:util';
 import { YoloError } from './errors.js';
 import { loadModel } from './model.js';
+import { checkNumeral, type PredictOptions } from './options.js';
+import { version } from './version.js';
 
 const USAGE = `Usage:
   yolo-native predict <image>... --model <path|name|hub-url> [--imgsz 640] [--conf 0.25] [--iou 0.45]
                                  [--threads N] [--models-dir DIR] [--top5]
   yolo-native info --model <path|name|hub-url> [--models-dir DIR]
+  yolo-native --version
   yolo-native serve --help
   yolo-native val --model <path|name|hub-url> --data <dataset.yaml|dir> [--imgsz 640] [--json]   (val --help)
   yolo-native bench --model <path|name|hub-url> [--images DIR] [--concurrency 1,2,4,8] [--json] (bench --help)
@@ -43,17 +46,19 @@ async function predictCommand(argv: string[]): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
+  // Flags are text: numbers are parsed here (plain decimal numerals), validated with the library's own ranges.
+  const number = (flag: string, min: number, max: number, integer: boolean) => checkNumeral(`--${flag}`, values[flag as keyof typeof values], min, max, integer);
   const model = await loadModel(values.model, {
-    ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}),
+    ...(values.threads !== undefined ? { threads: number('threads', 0, 1024, true) } : {}),
     ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
   });
-  const options: Record<string, unknown> = {};
-  if (values.imgsz !== undefined) options.imgsz = values.imgsz;
-  if (values.conf !== undefined) options.conf = values.conf;
-  if (values.iou !== undefined) options.iou = values.iou;
+  const options: PredictOptions = {};
+  if (values.imgsz !== undefined) options.imgsz = number('imgsz', 1, 8192, true);
+  if (values.conf !== undefined) options.conf = number('conf', 0, 1, false);
+  if (values.iou !== undefined) options.iou = number('iou', 0, 1, false);
   if (values.top5) options.top5 = true;
-  if (values['vid-stride'] !== undefined) options.vidStride = values['vid-stride'];
-  if (values['max-frames'] !== undefined) options.maxFrames = values['max-frames'];
+  if (values['vid-stride'] !== undefined) options.vidStride = number('vid-stride', 1, 10000, true);
+  if (values['max-frames'] !== undefined) options.maxFrames = number('max-frames', 0, Number.MAX_SAFE_INTEGER, true);
   const out = await model.predict(positionals.length === 1 ? positionals[0] : positionals, options);
   console.log(JSON.stringify(out, null, 2));
   await model.dispose();
@@ -71,7 +76,8 @@ async function infoCommand(argv: string[]): Promise<void> {
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const [command, ...rest] = argv;
   try {
-    if (command === 'predict') await predictCommand(rest);
+    if (command === '--version' || command === '-v' || command === 'version') console.log(version);
+    else if (command === 'predict') await predictCommand(rest);
     else if (command === 'info') await infoCommand(rest);
     else if (command === 'val') await (await import('./val/cli.js')).valCommand(rest);
     else if (command === 'bench') await (await import('./bench/cli.js')).benchCommand(rest);

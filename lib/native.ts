@@ -148,14 +148,23 @@ export function native(): NativeBinding {
   );
 }
 
-/** The ORT library to load: an explicit option, else $YOLO_NATIVE_ORT_LIBRARY, else onnxruntime-node's own. */
+/**
+ * The ORT library to load: $YOLO_NATIVE_ORT_LIBRARY, else the one shipped beside the prebuilt addon
+ * (prebuilds/<platform>-<arch>/libonnxruntime.so.1), else onnxruntime-node's own when it is installed (a source
+ * checkout). The ortLibrary load option overrides all of them.
+ */
 export function defaultOrtLibrary(): string {
   if (process.env.YOLO_NATIVE_ORT_LIBRARY) return process.env.YOLO_NATIVE_ORT_LIBRARY;
+  const shipped = join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'libonnxruntime.so.1');
+  if (existsSync(shipped)) return shipped;
   let ortNodeRoot: string;
   try {
     ortNodeRoot = dirname(require.resolve('onnxruntime-node/package.json'));
   } catch {
-    throw new YoloError(ErrorCodes.ORT_LIBRARY, "onnxruntime-node is not installed and no ortLibrary / YOLO_NATIVE_ORT_LIBRARY was given");
+    throw new YoloError(
+      ErrorCodes.ORT_LIBRARY,
+      `no ONNX Runtime library: none ships for ${process.platform}-${process.arch} (looked for ${shipped}), onnxruntime-node is not installed, and no ortLibrary / YOLO_NATIVE_ORT_LIBRARY was given`,
+    );
   }
   const dir = join(ortNodeRoot, 'bin', 'napi-v6', process.platform, process.arch);
   const file = process.platform === 'win32' ? 'onnxruntime.dll' : process.platform === 'darwin' ? 'libonnxruntime.1.dylib' : 'libonnxruntime.so.1';

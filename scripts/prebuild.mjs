@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run prebuild [-- x64|arm64 ...]: the static addon for each linux architecture (default: x64 and arm64) into
-// prebuilds/linux-<arch>/yolo-native.glibc.node, with prebuildify --napi --strip --tag-libc. Each architecture's
+// prebuilds/linux-<arch>/yolo-native.glibc.node, with prebuildify --napi --strip --tag-libc, and ONNX Runtime's
+// library beside it (libonnxruntime.so.1, from onnxruntime-node, which is only a devDependency). Each architecture's
 // static dependency stack comes from scripts/build-deps.sh (cached; the first run builds it, later runs reuse it);
 // the addon is built by cmake-js through scripts/prebuild-cmake-js.mjs in build/prebuild-<arch>/ (incremental).
 import { spawnSync } from 'node:child_process';
@@ -56,5 +57,9 @@ for (const arch of archs) {
   const r = spawnSync(nice(args)[0], nice(args).slice(1), { stdio: 'inherit', cwd: root, env });
   if (r.status !== 0) process.exit(r.status ?? 1);
   const file = join(root, 'prebuilds', `linux-${arch}`, 'yolo-native.glibc.node'); // prebuildify --napi: no abi tag
+  // ONNX Runtime ships beside the addon (the addon dlopen()s it; lib/native.ts looks here first), so that a user
+  // installs one package: onnxruntime-node's own library of the version the tests use (THIRD_PARTY_NOTICES.md).
+  const ort = join(root, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', arch, 'libonnxruntime.so.1');
+  copyFileSync(ort, join(dirname(file), 'libonnxruntime.so.1'));
   console.log(`prebuild: ${file} (${(statSync(file).size / 1048576).toFixed(1)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
