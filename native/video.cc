@@ -130,6 +130,7 @@ VideoReader::~VideoReader() {
 }
 
 int64_t VideoReader::Alive() { return g_alive.load(); }
+void VideoReader::AddAlive(int64_t delta) { g_alive += delta; }
 
 void VideoReader::RemoveTemp() {
   if (!temp_path_.empty()) {
@@ -213,7 +214,7 @@ std::unique_ptr<VideoReader> VideoReader::OpenBytes(const uint8_t* data, size_t 
   return reader;
 }
 
-bool VideoReader::Next(cv::Mat* bgr, int64_t* index) {
+bool VideoReader::Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) {
   if (ended_) return false;
   if (limits_.max_frames > 0 && returned_ >= limits_.max_frames) {
     ended_ = true;
@@ -253,6 +254,7 @@ bool VideoReader::Next(cv::Mat* bgr, int64_t* index) {
     frame = converted;
   }
   *bgr = frame;
+  *timestamp_ms = cap.get(cv::CAP_PROP_POS_MSEC);  // the decoded frame's presentation time
   *index = next_index_++;
   ++returned_;
   return true;

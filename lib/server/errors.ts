@@ -29,6 +29,7 @@ export const STATUS_OF: Readonly<Record<string, number>> = Object.freeze({
   [ErrorCodes.VIDEO_DECODE]: 415,
   [ErrorCodes.VIDEO_TOO_LONG]: 413,
   [ErrorCodes.ABORTED]: 503, // the request timed out (or its client left) while it ran
+  [ErrorCodes.STREAM_FAILED]: 502, // a live source failed (the server takes uploads only; listed so that every code has a status)
   [ErrorCodes.IMAGE_TOO_LARGE]: 413,
   [ErrorCodes.MODEL_NOT_FOUND]: 404,
   [ErrorCodes.MODEL_INVALID]: 500, // a .onnx file in the operator's models directory that is not ONNX
