@@ -111,6 +111,8 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
   const int stride = std::max(1, args.limits.vid_stride);
   int64_t index = 0;  // frames read from the source so far, across reconnects
   int failures = 0;   // reconnect tries in a row
+  double last_ts = -1;     // this connection's last frame time
+  int64_t last_index = 0;
   std::string code, message;
   while (!sh->Stopping()) {
     bool ok = false;
@@ -129,6 +131,7 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
         if (sh->Stopping()) break;
         if (OpenCapture(cap, args.url, o.timeout_ms)) {
           reopened = true;
+          last_ts = -1;  // a new connection's clock
           const double fps = cap.get(cv::CAP_PROP_FPS);
           if (fps > 0) sh->fps = fps;
           break;
@@ -162,6 +165,13 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
       break;
     }
     f.timestamp_ms = cap.get(cv::CAP_PROP_POS_MSEC);
+    if (f.timestamp_ms <= 0 && last_ts >= 0) {
+      // Frames drained from the decoder at the end of a connection carry no timestamp: continue from the last one.
+      const double fps = sh->fps.load();
+      f.timestamp_ms = last_ts + (fps > 0 ? 1000.0 / fps * static_cast<double>(at - last_index) : 0.0);
+    }
+    last_ts = f.timestamp_ms;
+    last_index = at;
     std::unique_lock<std::mutex> lock(sh->mu);
     if (o.latest) {
       sh->dropped += static_cast<int64_t>(sh->frames.size());  // the consumer never saw them: only the newest counts

@@ -254,7 +254,15 @@ bool VideoReader::Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) {
     frame = converted;
   }
   *bgr = frame;
-  *timestamp_ms = cap.get(cv::CAP_PROP_POS_MSEC);  // the decoded frame's presentation time
+  double ts = cap.get(cv::CAP_PROP_POS_MSEC);  // the decoded frame's presentation time
+  if (ts <= 0 && last_ts_ >= 0) {
+    // Frames drained from the decoder at the end of the file carry no timestamp: continue from the last one.
+    const double rate = fps();
+    ts = last_ts_ + (rate > 0 ? 1000.0 / rate * static_cast<double>(next_index_ - last_ts_index_) : 0.0);
+  }
+  last_ts_ = ts;
+  last_ts_index_ = next_index_;
+  *timestamp_ms = ts;
   *index = next_index_++;
   ++returned_;
   return true;

@@ -89,6 +89,8 @@ class VideoReader : public FrameSource {
   VideoLimits limits_;
   int64_t next_index_ = 0;  // index of the next frame in the stream
   int64_t returned_ = 0;
+  double last_ts_ = -1;  // the last returned frame's time and index
+  int64_t last_ts_index_ = 0;
   bool ended_ = false;
 };
 
