@@ -176,8 +176,13 @@ export interface LiveOptions {
    * frames buffered). Files are always read frame by frame.
    */
   buffer?: 'latest' | 'all';
-  /** Connect and read timeout in milliseconds, 100-600000 (default 10000). */
-  timeoutMs?: number;
+  /**
+   * Longest time to connect and identify the stream, in milliseconds, 100-600000 (default 10000). FFmpeg reads a
+   * second or two of a live stream before its first frame (to learn its codec and frame rate).
+   */
+  openTimeoutMs?: number;
+  /** Longest wait for the next frame before the source counts as lost, 100-600000 ms (default 10000). */
+  readTimeoutMs?: number;
   /** How many times in a row a lost source is reopened before the stream fails with E_STREAM_FAILED, 0-100 (default 5). */
   reconnect?: number;
   /** Wait before the first reopen, doubled for each further try up to 8 s, 0-60000 ms (default 500). */
@@ -186,13 +191,14 @@ export interface LiveOptions {
 
 export interface ResolvedLiveOptions {
   buffer: 'latest' | 'all';
-  timeoutMs: number;
+  openTimeoutMs: number;
+  readTimeoutMs: number;
   reconnect: number;
   reconnectDelayMs: number;
 }
 
 /** Live-source defaults (buffer: 'latest' for live sources, 'all' for files). */
-export const LIVE_DEFAULTS: Readonly<Omit<ResolvedLiveOptions, 'buffer'>> = Object.freeze({ timeoutMs: 10_000, reconnect: 5, reconnectDelayMs: 500 });
+export const LIVE_DEFAULTS: Readonly<Omit<ResolvedLiveOptions, 'buffer'>> = Object.freeze({ openTimeoutMs: 10_000, readTimeoutMs: 10_000, reconnect: 5, reconnectDelayMs: 500 });
 
 export const LOAD_DEFAULTS: Readonly<ResolvedLoadOptions> = Object.freeze({
   threads: 0,
@@ -259,7 +265,7 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
 
 const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'plot', 'signal'] as const;
 const PLOT_KEYS = ['lineWidth', 'labels', 'conf', 'format', 'quality'] as const;
-const LIVE_KEYS = ['buffer', 'timeoutMs', 'reconnect', 'reconnectDelayMs'] as const;
+const LIVE_KEYS = ['buffer', 'openTimeoutMs', 'readTimeoutMs', 'reconnect', 'reconnectDelayMs'] as const;
 
 /** Picture options (model.plot's `options`, predict's `plot`), completed with their defaults; `enabled` is set. */
 export function resolvePlotOptions(input: unknown, argument = 'plot options'): ResolvedPlotOptions {
@@ -287,7 +293,8 @@ export function resolveLiveOptions(options: Record<string, unknown>, live: boole
     if (options.buffer !== 'latest' && options.buffer !== 'all') fail('buffer', "'latest' or 'all'", options.buffer);
     r.buffer = options.buffer as 'latest' | 'all';
   }
-  if (options.timeoutMs !== undefined) r.timeoutMs = checkNumber('timeoutMs', options.timeoutMs, 100, 600_000, true);
+  if (options.openTimeoutMs !== undefined) r.openTimeoutMs = checkNumber('openTimeoutMs', options.openTimeoutMs, 100, 600_000, true);
+  if (options.readTimeoutMs !== undefined) r.readTimeoutMs = checkNumber('readTimeoutMs', options.readTimeoutMs, 100, 600_000, true);
   if (options.reconnect !== undefined) r.reconnect = checkNumber('reconnect', options.reconnect, 0, 100, true);
   if (options.reconnectDelayMs !== undefined) r.reconnectDelayMs = checkNumber('reconnectDelayMs', options.reconnectDelayMs, 0, 60_000, true);
   return r;

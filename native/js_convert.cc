@@ -61,7 +61,8 @@ LiveOptions ReadLiveOptions(const Napi::Object& o) {
   const Napi::Object live = Required(o, "live", &Napi::Value::IsObject, "object").As<Napi::Object>();
   LiveOptions l;
   l.latest = RequiredString(live, "buffer") == "latest";
-  l.timeout_ms = Int(live, "timeoutMs");
+  l.open_timeout_ms = Int(live, "openTimeoutMs");
+  l.read_timeout_ms = Int(live, "readTimeoutMs");
   l.reconnect = Int(live, "reconnect");
   l.backoff_ms = Int(live, "reconnectDelayMs");
   return l;

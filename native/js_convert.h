@@ -35,7 +35,8 @@ AbortFlag ReadAbortFlag(const Napi::Object& options);
 InputSource ReadInput(const Napi::Value& value, const std::string& label, int64_t max_pixels);
 // The inputs of a predict call (an array of the above).
 std::vector<InputSource> ReadInputs(const Napi::Value& list, int64_t max_pixels);
-// A live stream's options: options.live = { buffer: 'latest' | 'all', timeoutMs, reconnect, reconnectDelayMs }.
+// A live stream's options: options.live = { buffer: 'latest' | 'all', openTimeoutMs, readTimeoutMs, reconnect,
+// reconnectDelayMs }.
 LiveOptions ReadLiveOptions(const Napi::Object& options);
 // A URL for messages, its password (user:password@) replaced by ***.
 std::string RedactUrl(const std::string& url);

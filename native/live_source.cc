@@ -28,12 +28,21 @@ std::atomic<int64_t> g_threads{0};  // capture threads still running
 
 bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
-bool OpenCapture(cv::VideoCapture& cap, const std::string& url, int timeout_ms) {
+bool OpenCapture(cv::VideoCapture& cap, const std::string& url, const LiveOptions& o) {
   try {
     // A capture device through V4L2 when OpenCV has it; FFmpeg for everything else (and as the devices' fallback).
     if (StartsWith(url, "/dev/") && cap.open(url, cv::CAP_V4L2) && cap.isOpened()) return true;
-    const std::vector<int> params{cv::CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv::CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms};
-    return cap.open(url, cv::CAP_FFMPEG, params) && cap.isOpened();
+    const std::vector<int> params{cv::CAP_PROP_OPEN_TIMEOUT_MSEC, o.open_timeout_ms, cv::CAP_PROP_READ_TIMEOUT_MSEC, o.read_timeout_ms};
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!cap.open(url, cv::CAP_FFMPEG, params) || !cap.isOpened()) return false;
+    // OpenCV 4.6 keeps its FFmpeg interrupt flag once the open timeout fired, even when the open still succeeded with
+    // what it had read (stream identification cut short): every read would then fail at once. Such an open is a
+    // failed one.
+    if (std::chrono::steady_clock::now() - t0 >= milliseconds(o.open_timeout_ms)) {
+      cap.release();
+      return false;
+    }
+    return true;
   } catch (const cv::Exception&) {
     return false;  // OpenCV's text names its build paths: the caller's message says what matters
   }
@@ -113,6 +122,7 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
   int failures = 0;   // reconnect tries in a row
   double last_ts = -1;     // this connection's last frame time
   int64_t last_index = 0;
+  auto opened_at = std::chrono::steady_clock::now();
   std::string code, message;
   while (!sh->Stopping()) {
     bool ok = false;
@@ -129,9 +139,10 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
         ++failures;
         Pause(*sh, wait);
         if (sh->Stopping()) break;
-        if (OpenCapture(cap, args.url, o.timeout_ms)) {
+        if (OpenCapture(cap, args.url, o)) {
           reopened = true;
           last_ts = -1;  // a new connection's clock
+          opened_at = std::chrono::steady_clock::now();
           const double fps = cap.get(cv::CAP_PROP_FPS);
           if (fps > 0) sh->fps = fps;
           break;
@@ -141,7 +152,7 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
       if (!reopened) {
         code = code::kStreamFailed;
         message = args.what + " was lost after " + std::to_string(index) + " frames and could not be reopened (" + std::to_string(o.reconnect) +
-                  (o.reconnect == 1 ? " try" : " tries") + ", " + std::to_string(o.timeout_ms) + " ms timeout each)";
+                  (o.reconnect == 1 ? " try" : " tries") + ", " + std::to_string(o.open_timeout_ms) + " ms open timeout)";
         break;
       }
       continue;
@@ -165,7 +176,10 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
       break;
     }
     f.timestamp_ms = cap.get(cv::CAP_PROP_POS_MSEC);
-    if (f.timestamp_ms <= 0 && last_ts >= 0) {
+    if (!(f.timestamp_ms >= 0)) {
+      // A stream without timestamps (MJPEG over HTTP): the frame's arrival time since the connection was opened.
+      f.timestamp_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - opened_at).count();
+    } else if (f.timestamp_ms <= 0 && last_ts >= 0) {
       // Frames drained from the decoder at the end of a connection carry no timestamp: continue from the last one.
       const double fps = sh->fps.load();
       f.timestamp_ms = last_ts + (fps > 0 ? 1000.0 / fps * static_cast<double>(at - last_index) : 0.0);
@@ -194,9 +208,10 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
 std::unique_ptr<LiveSource> LiveSource::Open(const std::string& url, const std::string& what, const LiveOptions& options, const VideoLimits& limits) {
   auto capture = std::make_unique<cv::VideoCapture>();
   cv::VideoCapture& cap = *capture;
-  if (!OpenCapture(cap, url, options.timeout_ms)) {
-    throw Error(code::kStreamFailed, what + " could not be opened within " + std::to_string(options.timeout_ms) +
-                                         " ms (unreachable, refused, not a video stream, or an unsupported protocol)");
+  if (!OpenCapture(cap, url, options)) {
+    throw Error(code::kStreamFailed, what + " could not be opened within " + std::to_string(options.open_timeout_ms) +
+                                         " ms (unreachable, refused, not a video stream, an unsupported protocol, or slower to identify than "
+                                         "openTimeoutMs)");
   }
   const int64_t w = static_cast<int64_t>(cap.get(cv::CAP_PROP_FRAME_WIDTH)), h = static_cast<int64_t>(cap.get(cv::CAP_PROP_FRAME_HEIGHT));
   if (limits.max_pixels > 0 && w > 0 && h > 0 && w * h > limits.max_pixels) {

@@ -5,12 +5,13 @@
 //   inference is busy replace it (dropped), so each prediction is of the newest frame, as a camera user expects.
 // - buffer 'all': a bounded queue (kQueueFrames); when it is full the capture thread waits, which pushes back on the
 //   source (TCP) instead of dropping frames.
-// Open and read are bounded by timeout_ms (CAP_PROP_OPEN_TIMEOUT_MSEC / CAP_PROP_READ_TIMEOUT_MSEC). When the source
-// is lost (a read fails or times out) the capture thread reopens it up to `reconnect` times in a row, waiting
-// backoff_ms, then twice that, ... (at most 8 s) between tries; a frame read resets the count. When every try has
-// failed the stream fails with E_STREAM_FAILED. The first open is not retried: a wrong URL fails at once.
-// Stopping (close(), break, abort) never waits for the capture thread: it is told to stop and exits after its current
-// read (at most timeout_ms), releasing the capture itself. VideoReader::Alive() counts capture threads too.
+// Opening is bounded by open_timeout_ms and each read by read_timeout_ms (CAP_PROP_OPEN_TIMEOUT_MSEC /
+// CAP_PROP_READ_TIMEOUT_MSEC). When the source is lost (a read fails or times out) the capture thread reopens it up to
+// `reconnect` times in a row, waiting backoff_ms, then twice that, ... (at most 8 s) between tries; a frame read
+// resets the count. When every try has failed the stream fails with E_STREAM_FAILED. The first open is not retried: a
+// wrong URL fails at once. Stopping (close(), break, abort) never waits for the capture thread: it is told to stop and
+// exits after its current read (at most read_timeout_ms, or open_timeout_ms while reopening), releasing the capture
+// itself. VideoReader::Alive() counts capture threads too.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -25,7 +26,8 @@ namespace yolo {
 
 struct LiveOptions {
   bool latest = true;      // buffer 'latest' (drop to the newest) or 'all'
-  int timeout_ms = 0;      // open and read timeout
+  int open_timeout_ms = 0;  // connecting and identifying the stream (FFmpeg reads a second or two of a live stream)
+  int read_timeout_ms = 0;  // waiting for the next frame
   int reconnect = 0;       // tries after the source is lost
   int backoff_ms = 0;      // wait before the first try (doubling, at most 8 s)
   // Set by the stream's owner: `stop` ends the stream quietly (close(), break), `abort` fails it with E_ABORTED.
@@ -37,7 +39,7 @@ constexpr size_t kQueueFrames = 32;
 
 class LiveSource : public FrameSource {
  public:
-  // Opens the source (once, bounded by options.timeout_ms) and starts the capture thread. Throws E_STREAM_FAILED when
+  // Opens the source (once, bounded by options.open_timeout_ms) and starts the capture thread. Throws E_STREAM_FAILED when
   // it cannot be opened, E_IMAGE_TOO_LARGE when its frames are over limits.max_pixels.
   static std::unique_ptr<LiveSource> Open(const std::string& url, const std::string& what, const LiveOptions& options,
                                           const VideoLimits& limits);
