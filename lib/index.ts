@@ -8,7 +8,7 @@ export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS, LOAD_DEFAU
 export type { PredictOptions, LoadOptions, Provider, PlotOptions, LiveOptions } from './options.js';
 export type { RawFrameInput, RawFrame, SharpRawFrame, ImageDataLike, MatLike, PixelFormat } from './raw-frame.js';
 export { isLiveSource } from './live.js';
-export type { StreamOptions } from './video.js';
+export type { StreamOptions, ImageStream, StreamInfo } from './video.js';
 export { resolveModelPath, hubModelId, defaultModelsDir } from './resolve.js';
 export { version } from './version.js';
 

@@ -10,7 +10,7 @@ import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
 import { downloadModel } from './download.js';
 import { loadOptimized } from './optimized-cache.js';
 import { version } from './version.js';
-import { resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
+import { resolveStreamOptions, streamImages, type ImageStream, type StreamOptions } from './video.js';
 import { nativeCall } from './native-call.js';
 
 export type { Task, Box, ObbBox, HubResult, HubImage, HubMetadata, HubResponse } from './hub.js';
@@ -119,8 +119,11 @@ export class Model {
    * Predicts a video frame by frame as an async iterable of `images[]` entries (each with `frame`), for long
    * videos and progress reporting: `for await (const frame of model.stream(video, { vidStride: 2 }))`. Breaking
    * out of the loop closes the video. An image input yields one entry. Options are validated here, at once.
+   * Live sources (rtsp://, rtmp://, http(s):// streams, /dev/video0) are read by a capture thread of their own, with
+   * the live options (buffer, timeouts, reconnect); each entry carries `frame` and `timestamp`. `info()` says what the
+   * source is (fps, frame count, frames dropped).
    */
-  stream(input: ImageInput, options?: StreamOptions): AsyncGenerator<HubImage, void, undefined> {
+  stream(input: ImageInput, options?: StreamOptions): ImageStream {
     if (Array.isArray(input)) throw new YoloError(ErrorCodes.INVALID_INPUT, 'stream() takes one video or image, not an array; received array', 'input');
     const live = typeof input === 'string' && isLiveSource(input);
     const o = resolveStreamOptions(options, live);

@@ -54,27 +54,46 @@ export function resolveStreamOptions(options: unknown, live = false): ResolvedSt
   return { predict: resolvePredictOptions(rest), chunkSize, live: liveOptions, ...(saveVideo !== undefined ? { saveVideo } : {}) };
 }
 
-export async function* streamImages(
-  handle: NativeModel,
-  input: unknown,
-  options: ResolvedStreamOptions,
-): AsyncGenerator<HubImage, void, undefined> {
+/** What a stream knows about its source (before it opens and after it ends: `{ closed: true }`). */
+export interface StreamInfo {
+  /** The source's frame rate, as its container or stream says (0 when unknown). */
+  fps?: number;
+  /** The container's frame count (-1 when unknown, always for live sources). */
+  frameCount?: number;
+  /** Live sources with buffer 'latest': frames skipped so far because inference was busy. */
+  dropped?: number;
+  closed: boolean;
+}
+
+/** The async iterable model.stream() returns: the entries, plus `info()` about the source. */
+export interface ImageStream extends AsyncGenerator<HubImage, void, undefined> {
+  info(): StreamInfo;
+}
+
+export function streamImages(handle: NativeModel, input: unknown, options: ResolvedStreamOptions): ImageStream {
+  const holder: { stream?: NativeVideoStream } = {};
+  const generator = run(handle, input, options, holder);
+  return Object.assign(generator, { info: (): StreamInfo => holder.stream?.info() ?? { closed: true } });
+}
+
+async function* run(handle: NativeModel, input: unknown, options: ResolvedStreamOptions, holder: { stream?: NativeVideoStream }): AsyncGenerator<HubImage, void, undefined> {
   const call = nativeCall(options.predict);
   try {
     const native = { ...call.options, live: options.live, ...(options.saveVideo !== undefined ? { saveVideo: options.saveVideo } : {}) };
-    yield* chunks(handle, input, native, options.chunkSize);
+    yield* chunks(handle, input, native, options.chunkSize, holder);
   } finally {
     call.done();
   }
 }
 
-async function* chunks(handle: NativeModel, input: unknown, options: object, chunkSize: number): AsyncGenerator<HubImage, void, undefined> {
+async function* chunks(handle: NativeModel, input: unknown, options: object, chunkSize: number, holder: { stream?: NativeVideoStream }): AsyncGenerator<HubImage, void, undefined> {
   let stream: NativeVideoStream | null;
   try {
     stream = await handle.openStream(input, options);
   } catch (e) {
     throw fromNative(e);
   }
+  if (stream) holder.stream = stream;
   if (stream === null) {
     // An image: one entry, through the ordinary predict path.
     let response: HubResponse;

@@ -53,9 +53,12 @@ bool ToBgr(cv::Mat& frame) {
   if (frame.empty()) return false;
   if (frame.type() == CV_8UC3) return true;
   cv::Mat converted;
-  if (frame.channels() == 1) cv::cvtColor(frame, converted, cv::COLOR_GRAY2BGR);
-  else if (frame.channels() == 4) cv::cvtColor(frame, converted, cv::COLOR_BGRA2BGR);
-  else return false;
+  if (frame.channels() == 1)
+    cv::cvtColor(frame, converted, cv::COLOR_GRAY2BGR);
+  else if (frame.channels() == 4)
+    cv::cvtColor(frame, converted, cv::COLOR_BGRA2BGR);
+  else
+    return false;
   if (converted.depth() != CV_8U) converted.convertTo(converted, CV_8U);
   frame = converted;
   return true;
@@ -76,9 +79,7 @@ struct LiveSource::Shared {
   std::atomic<int64_t> dropped{0};
   std::atomic<double> fps{0};
 
-  bool Stopping() const {
-    return stop.load() || (external_stop && external_stop->load()) || (external_abort && external_abort->load());
-  }
+  bool Stopping() const { return stop.load() || (external_stop && external_stop->load()) || (external_abort && external_abort->load()); }
   void Finish(const std::string& code, const std::string& message) {
     std::lock_guard<std::mutex> lock(mu);
     finished = true;
@@ -118,9 +119,9 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
   cv::VideoCapture& cap = *capture;
   const LiveOptions& o = args.options;
   const int stride = std::max(1, args.limits.vid_stride);
-  int64_t index = 0;  // frames read from the source so far, across reconnects
-  int failures = 0;   // reconnect tries in a row
-  double last_ts = -1;     // this connection's last frame time
+  int64_t index = 0;    // frames read from the source so far, across reconnects
+  int failures = 0;     // reconnect tries in a row
+  double last_ts = -1;  // this connection's last frame time
   int64_t last_index = 0;
   auto opened_at = std::chrono::steady_clock::now();
   std::string code, message;
@@ -151,8 +152,9 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
       if (sh->Stopping()) break;
       if (!reopened) {
         code = code::kStreamFailed;
-        message = args.what + " was lost after " + std::to_string(index) + " frames and could not be reopened (" + std::to_string(o.reconnect) +
-                  (o.reconnect == 1 ? " try" : " tries") + ", " + std::to_string(o.open_timeout_ms) + " ms open timeout)";
+        message = args.what + " was lost after " + std::to_string(index) + " frames and could not be reopened (" +
+                  std::to_string(o.reconnect) + (o.reconnect == 1 ? " try" : " tries") + ", " + std::to_string(o.open_timeout_ms) +
+                  " ms open timeout)";
         break;
       }
       continue;
@@ -171,8 +173,8 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
     if (!got) continue;
     if (args.limits.max_pixels > 0 && static_cast<int64_t>(f.bgr.cols) * f.bgr.rows > args.limits.max_pixels) {
       code = code::kImageTooLarge;
-      message = args.what + " has " + SizeText(f.bgr.cols, f.bgr.rows) + " frames, over the limit of " + std::to_string(args.limits.max_pixels) +
-                " pixels (maxPixels)";
+      message = args.what + " has " + SizeText(f.bgr.cols, f.bgr.rows) + " frames, over the limit of " +
+                std::to_string(args.limits.max_pixels) + " pixels (maxPixels)";
       break;
     }
     f.timestamp_ms = cap.get(cv::CAP_PROP_POS_MSEC);
@@ -205,13 +207,15 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
 
 }  // namespace
 
-std::unique_ptr<LiveSource> LiveSource::Open(const std::string& url, const std::string& what, const LiveOptions& options, const VideoLimits& limits) {
+std::unique_ptr<LiveSource> LiveSource::Open(const std::string& url, const std::string& what, const LiveOptions& options,
+                                             const VideoLimits& limits) {
   auto capture = std::make_unique<cv::VideoCapture>();
   cv::VideoCapture& cap = *capture;
   if (!OpenCapture(cap, url, options)) {
-    throw Error(code::kStreamFailed, what + " could not be opened within " + std::to_string(options.open_timeout_ms) +
-                                         " ms (unreachable, refused, not a video stream, an unsupported protocol, or slower to identify than "
-                                         "openTimeoutMs)");
+    throw Error(code::kStreamFailed,
+                what + " could not be opened within " + std::to_string(options.open_timeout_ms) +
+                    " ms (unreachable, refused, not a video stream, an unsupported protocol, or slower to identify than "
+                    "openTimeoutMs)");
   }
   const int64_t w = static_cast<int64_t>(cap.get(cv::CAP_PROP_FRAME_WIDTH)), h = static_cast<int64_t>(cap.get(cv::CAP_PROP_FRAME_HEIGHT));
   if (limits.max_pixels > 0 && w > 0 && h > 0 && w * h > limits.max_pixels) {
@@ -266,7 +270,8 @@ bool LiveSource::Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) {
   sh.cv.notify_all();  // room in an 'all' queue
   lock.unlock();
   if (limits_.frame_limit > 0 && returned_ >= limits_.frame_limit) {
-    throw Error(code::kVideoTooLong, what_ + " has more than " + std::to_string(limits_.frame_limit) + " frames to process, over the limit");
+    throw Error(code::kVideoTooLong,
+                what_ + " has more than " + std::to_string(limits_.frame_limit) + " frames to process, over the limit");
   }
   *bgr = std::move(f.bgr);
   *index = f.index;
@@ -277,7 +282,9 @@ bool LiveSource::Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) {
 
 double LiveSource::fps() const { return shared_->fps.load(); }
 
-int64_t LiveSource::dropped() const { return shared_->dropped.load(); }
+std::shared_ptr<const std::atomic<int64_t>> LiveSource::dropped_counter() const {
+  return std::shared_ptr<const std::atomic<int64_t>>(shared_, &shared_->dropped);
+}
 
 void LiveSource::StopAll(int wait_ms) {
   {

@@ -25,11 +25,11 @@
 namespace yolo {
 
 struct LiveOptions {
-  bool latest = true;      // buffer 'latest' (drop to the newest) or 'all'
+  bool latest = true;       // buffer 'latest' (drop to the newest) or 'all'
   int open_timeout_ms = 0;  // connecting and identifying the stream (FFmpeg reads a second or two of a live stream)
   int read_timeout_ms = 0;  // waiting for the next frame
-  int reconnect = 0;       // tries after the source is lost
-  int backoff_ms = 0;      // wait before the first try (doubling, at most 8 s)
+  int reconnect = 0;        // tries after the source is lost
+  int backoff_ms = 0;       // wait before the first try (doubling, at most 8 s)
   // Set by the stream's owner: `stop` ends the stream quietly (close(), break), `abort` fails it with E_ABORTED.
   std::shared_ptr<std::atomic<bool>> stop, abort;
 };
@@ -52,8 +52,8 @@ class LiveSource : public FrameSource {
   bool Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) override;
   double fps() const override;
   int64_t frame_count_hint() const override { return -1; }
-  // Frames the capture thread dropped so far ('latest' only).
-  int64_t dropped() const;
+  // Frames the capture thread dropped so far ('latest' only), readable from any thread for as long as it is held.
+  std::shared_ptr<const std::atomic<int64_t>> dropped_counter() const;
 
   // Asks every capture thread of this process to stop and waits up to wait_ms for them to finish (process exit).
   static void StopAll(int wait_ms);

@@ -256,7 +256,7 @@ bool PredictFrames(ModelSession& session, FrameSource& source, const PredictOpti
     if (options.plot.enabled || sink) {
       DrawResult(frame, result, session.info(), options.plot);  // the frame is this call's own
       if (options.plot.enabled) result.plot = EncodePicture(frame, options.plot);
-      if (sink) sink->Write(frame, source.fps());
+      if (sink) sink->Write(frame, source.fps() / std::max(1, options.vid_stride));  // the video keeps its duration
     }
     out->push_back(std::move(result));
   }

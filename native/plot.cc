@@ -40,8 +40,10 @@ struct Style {
 // Annotator.box_label (cv2): the box (a rectangle, or the OBB polygon), then the filled label box and its text.
 void BoxLabel(cv::Mat& im, const std::vector<cv::Point>& corners, bool rectangle, const std::string& label, const cv::Scalar& color,
               const Style& s) {
-  if (rectangle) cv::rectangle(im, corners[0], corners[1], color, s.lw, cv::LINE_AA);
-  else cv::polylines(im, corners, true, color, s.lw);  // cv2.polylines' default line type, as Ultralytics
+  if (rectangle)
+    cv::rectangle(im, corners[0], corners[1], color, s.lw, cv::LINE_AA);
+  else
+    cv::polylines(im, corners, true, color, s.lw);  // cv2.polylines' default line type, as Ultralytics
   if (label.empty()) return;
   cv::Point p1 = corners[0];
   int baseline = 0;
@@ -62,7 +64,8 @@ void BlendMasks(cv::Mat& im, const ImageResult& r) {
   for (const ResultItem& item : r.results) {
     if (item.seg_x.size() < 3 || item.seg_x.size() != item.seg_y.size()) continue;
     std::vector<cv::Point> poly(item.seg_x.size());
-    for (size_t k = 0; k < poly.size(); ++k) poly[k] = cv::Point(static_cast<int>(std::lround(item.seg_x[k])), static_cast<int>(std::lround(item.seg_y[k])));
+    for (size_t k = 0; k < poly.size(); ++k)
+      poly[k] = cv::Point(static_cast<int>(std::lround(item.seg_x[k])), static_cast<int>(std::lround(item.seg_y[k])));
     const cv::Rect box = cv::boundingRect(poly) & bounds;
     if (box.empty()) continue;
     if (count.empty()) {
@@ -72,7 +75,8 @@ void BlendMasks(cv::Mat& im, const ImageResult& r) {
     mask = cv::Mat::zeros(box.size(), CV_8U);
     cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{poly}, cv::Scalar(1), cv::LINE_8, 0, -box.tl());
     const cv::Scalar c = ClassColor(item.cls);
-    const float half[3] = {static_cast<float>(c[0] / 255.0 * 0.5), static_cast<float>(c[1] / 255.0 * 0.5), static_cast<float>(c[2] / 255.0 * 0.5)};
+    const float half[3] = {static_cast<float>(c[0] / 255.0 * 0.5), static_cast<float>(c[1] / 255.0 * 0.5),
+                           static_cast<float>(c[2] / 255.0 * 0.5)};
     for (int y = 0; y < box.height; ++y) {
       const uint8_t* m = mask.ptr<uint8_t>(y);
       uint8_t* n = count.ptr<uint8_t>(y + box.y) + box.x;
@@ -170,14 +174,16 @@ void DrawResult(cv::Mat& im, const ImageResult& r, const ModelInfo& info, const 
   }
   for (size_t i = r.results.size(); i-- > 0;) {  // reversed: the most confident box is drawn last, on top
     const ResultItem& item = r.results[i];
-    const std::string label = options.labels ? (options.conf ? NameOf(info, item.cls) + " " + Fixed2(item.conf) : NameOf(info, item.cls)) : "";
+    const std::string label =
+        options.labels ? (options.conf ? NameOf(info, item.cls) + " " + Fixed2(item.conf) : NameOf(info, item.cls)) : "";
     const cv::Scalar color = ClassColor(item.cls);
     if (item.box.size() == 8) {
       std::vector<cv::Point> corners(4);
       for (int k = 0; k < 4; ++k) corners[k] = cv::Point(Trunc(item.box[2 * k]), Trunc(item.box[2 * k + 1]));
       BoxLabel(im, corners, false, label, color, s);
     } else if (item.box.size() == 4) {
-      BoxLabel(im, {cv::Point(Trunc(item.box[0]), Trunc(item.box[1])), cv::Point(Trunc(item.box[2]), Trunc(item.box[3]))}, true, label, color, s);
+      BoxLabel(im, {cv::Point(Trunc(item.box[0]), Trunc(item.box[1])), cv::Point(Trunc(item.box[2]), Trunc(item.box[3]))}, true, label,
+               color, s);
     }
   }
   if (info.task == Task::kPose) {

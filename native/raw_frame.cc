@@ -26,7 +26,8 @@ int64_t Size(double v, const char* field, int64_t max, const std::string& what) 
 }  // namespace
 
 cv::Mat RawFrame::View() const {
-  return cv::Mat(height, width, CV_8UC(ChannelsOf(format)), const_cast<uint8_t*>(pixels.data()), static_cast<size_t>(width) * ChannelsOf(format));
+  return cv::Mat(height, width, CV_8UC(ChannelsOf(format)), const_cast<uint8_t*>(pixels.data()),
+                 static_cast<size_t>(width) * ChannelsOf(format));
 }
 
 std::shared_ptr<const RawFrame> CopyRawFrame(const RawFrameSpec& spec, int64_t max_pixels, const std::string& what) {
@@ -36,23 +37,26 @@ std::shared_ptr<const RawFrame> CopyRawFrame(const RawFrameSpec& spec, int64_t m
   const int64_t height = Size(spec.height, "height", kMaxSide, what);
   const int64_t row = width * channels;
   if (max_pixels > 0 && width * height > max_pixels) {
-    throw Error(code::kImageTooLarge, what + " is " + std::to_string(width) + "x" + std::to_string(height) + " = " + std::to_string(width * height) +
-                                          " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
+    throw Error(code::kImageTooLarge, what + " is " + std::to_string(width) + "x" + std::to_string(height) + " = " +
+                                          std::to_string(width * height) + " pixels, over the limit of " + std::to_string(max_pixels) +
+                                          " (maxPixels)");
   }
   int64_t stride = row;
   if (spec.stride != 0) {
-    if (!std::isfinite(spec.stride) || spec.stride != std::floor(spec.stride) || spec.stride < static_cast<double>(row) || spec.stride > 4.0 * kMaxSide * 4) {
-      throw Error(code::kInvalidInput, what + ": stride must be an integer of at least width * channels = " + std::to_string(width) + " * " +
-                                           std::to_string(channels) + " = " + std::to_string(row) + " bytes (" + PixelFormatName(spec.format) +
-                                           "); received " + Num(spec.stride));
+    if (!std::isfinite(spec.stride) || spec.stride != std::floor(spec.stride) || spec.stride < static_cast<double>(row) ||
+        spec.stride > 4.0 * kMaxSide * 4) {
+      throw Error(code::kInvalidInput, what + ": stride must be an integer of at least width * channels = " + std::to_string(width) +
+                                           " * " + std::to_string(channels) + " = " + std::to_string(row) + " bytes (" +
+                                           PixelFormatName(spec.format) + "); received " + Num(spec.stride));
     }
     stride = static_cast<int64_t>(spec.stride);
   }
   const int64_t needed = stride * height;  // < 2^63: stride <= 2^24, height <= 2^20
   if (static_cast<uint64_t>(needed) > spec.size) {
-    throw Error(code::kInvalidInput, what + ": data is " + std::to_string(spec.size) + " bytes, shorter than stride * height = " + std::to_string(stride) +
-                                         " * " + std::to_string(height) + " = " + std::to_string(needed) + " bytes (" + std::to_string(width) + "x" +
-                                         std::to_string(height) + " " + PixelFormatName(spec.format) + ")");
+    throw Error(code::kInvalidInput, what + ": data is " + std::to_string(spec.size) +
+                                         " bytes, shorter than stride * height = " + std::to_string(stride) + " * " +
+                                         std::to_string(height) + " = " + std::to_string(needed) + " bytes (" + std::to_string(width) +
+                                         "x" + std::to_string(height) + " " + PixelFormatName(spec.format) + ")");
   }
   auto frame = std::make_shared<RawFrame>();
   frame->width = static_cast<int>(width);

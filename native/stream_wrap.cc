@@ -20,7 +20,11 @@ class StreamOpenWorker : public PromiseWorker {
       setup_.live.stop = state_->stop;
       setup_.live.abort = state_->abort;
       state_->reader = OpenVideo(input_, state_->options, setup_.tmpdir, setup_.live);
-      if (state_->reader && !setup_.save_video.empty()) state_->sink = OpenVideoFileSink(setup_.save_video);
+      if (!state_->reader) return;
+      state_->fps = state_->reader->fps();
+      state_->frame_count = state_->reader->frame_count_hint();
+      if (const auto* live = dynamic_cast<const LiveSource*>(state_->reader.get())) state_->dropped = live->dropped_counter();
+      if (!setup_.save_video.empty()) state_->sink = OpenVideoFileSink(setup_.save_video);
     });
   }
   void OnOK() override {
@@ -113,10 +117,10 @@ Napi::Value VideoStreamWrap::Close(const Napi::CallbackInfo& info) {
 Napi::Value VideoStreamWrap::Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  if (state_ && state_->reader && !busy_) {
-    o.Set("fps", state_->reader->fps());
-    o.Set("frameCount", static_cast<double>(state_->reader->frame_count_hint()));
-    if (const auto* live = dynamic_cast<const LiveSource*>(state_->reader.get())) o.Set("dropped", static_cast<double>(live->dropped()));
+  if (state_) {
+    o.Set("fps", state_->fps);
+    o.Set("frameCount", static_cast<double>(state_->frame_count));
+    if (state_->dropped) o.Set("dropped", static_cast<double>(state_->dropped->load()));
   }
   o.Set("closed", !state_);
   return o;

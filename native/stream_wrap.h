@@ -23,6 +23,10 @@ struct StreamState {
   // Set by close(): a live source's capture thread and a chunk waiting for its next frame stop at once.
   std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
   bool ended = false;
+  // Read at open, for info() (the reader itself is busy on a worker thread while a chunk is in flight).
+  double fps = 0;
+  int64_t frame_count = -1;
+  std::shared_ptr<const std::atomic<int64_t>> dropped;  // live sources
 };
 
 // How a stream is opened: live-source options, where video bytes are spilled, the abort flag, and where to write the

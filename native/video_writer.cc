@@ -56,9 +56,12 @@ class VideoFileSink : public FrameSink {
 std::unique_ptr<FrameSink> OpenVideoFileSink(const std::string& path) {
   const std::string ext = Extension(path);
   int fourcc = 0;
-  if (ext == "mp4" || ext == "mov" || ext == "mkv" || ext == "m4v") fourcc = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
-  else if (ext == "avi") fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
-  else throw Error(code::kInvalidArgument, "saveVideo must name a .mp4, .mov, .mkv, .m4v or .avi file; received '" + path + "'");
+  if (ext == "mp4" || ext == "mov" || ext == "mkv" || ext == "m4v")
+    fourcc = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+  else if (ext == "avi")
+    fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+  else
+    throw Error(code::kInvalidArgument, "saveVideo must name a .mp4, .mov, .mkv, .m4v or .avi file; received '" + path + "'");
   return std::make_unique<VideoFileSink>(path, fourcc);
 }
 

@@ -132,7 +132,7 @@ liveTest("buffer 'latest' (the live default) with inference slower than the sour
   await serve(join(dir, 'long.ts'), port, 'mpegts');
   const started = [];
   // each entry takes the consumer 250 ms (and the model 640 px), against a frame every 40 ms
-  const got = await collect(model.stream(`http://127.0.0.1:${port}/`, { imgsz: 640, ...QUICK, maxFrames: 12 }), async (f) => {
+  const got = await collect(model.stream(`http://127.0.0.1:${port}/`, { imgsz: 640, ...QUICK, maxFrames: 12 }), async () => {
     started.push(Date.now());
     await sleep(250);
   });
