@@ -26,7 +26,7 @@ int64_t Size(double v, const char* field, int64_t max, const std::string& what) 
 }  // namespace
 
 cv::Mat RawFrame::View() const {
-  return cv::Mat(height, width, CV_8UC(ChannelsOf(format)), const_cast<uint8_t*>(pixels.data()),
+  return cv::Mat(height, width, CV_8UC(ChannelsOf(format)), pixels.get(),
                  static_cast<size_t>(width) * ChannelsOf(format));
 }
 
@@ -62,11 +62,11 @@ std::shared_ptr<const RawFrame> CopyRawFrame(const RawFrameSpec& spec, int64_t m
   frame->width = static_cast<int>(width);
   frame->height = static_cast<int>(height);
   frame->format = spec.format;
-  frame->pixels.resize(static_cast<size_t>(row * height));
+  frame->pixels.reset(new uint8_t[static_cast<size_t>(row * height)]);
   if (stride == row) {
-    std::memcpy(frame->pixels.data(), spec.data, static_cast<size_t>(row * height));
+    std::memcpy(frame->pixels.get(), spec.data, static_cast<size_t>(row * height));
   } else {
-    for (int64_t y = 0; y < height; ++y) std::memcpy(frame->pixels.data() + y * row, spec.data + y * stride, static_cast<size_t>(row));
+    for (int64_t y = 0; y < height; ++y) std::memcpy(frame->pixels.get() + y * row, spec.data + y * stride, static_cast<size_t>(row));
   }
   return frame;
 }

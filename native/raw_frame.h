@@ -18,7 +18,7 @@
 namespace yolo {
 
 struct RawFrame {
-  std::vector<uint8_t> pixels;  // height rows of width * channels bytes
+  std::unique_ptr<uint8_t[]> pixels;  // height rows of width * channels bytes (never zero-filled first: copied into)
   int width = 0, height = 0;
   PixelFormat format = PixelFormat::kBgr;
   // A CV_8UC(channels) header over `pixels` (no copy).
