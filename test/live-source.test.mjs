@@ -131,11 +131,16 @@ liveTest("buffer 'latest' (the live default) with inference slower than the sour
   const port = await freePort();
   await serve(join(dir, 'long.ts'), port, 'mpegts');
   const started = [];
+  let info;
   // each entry takes the consumer 250 ms (and the model 640 px), against a frame every 40 ms
-  const got = await collect(model.stream(`http://127.0.0.1:${port}/`, { imgsz: 640, ...QUICK, maxFrames: 12 }), async () => {
+  const stream = model.stream(`http://127.0.0.1:${port}/`, { imgsz: 640, ...QUICK, maxFrames: 12 });
+  const got = await collect(stream, async () => {
     started.push(Date.now());
+    info = stream.info();
     await sleep(250);
   });
+  assert.ok(info.dropped >= 20 && info.fps === 25 && info.frameCount === -1 && info.closed === false, JSON.stringify(info));
+  assert.deepEqual(stream.info(), { closed: true });
   assert.equal(got.length, 12);
   const frames = got.map((f) => f.frame);
   for (let i = 1; i < frames.length; i++) assert.ok(frames[i] > frames[i - 1], `frames in order: ${frames}`);
