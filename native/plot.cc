@@ -25,10 +25,11 @@ std::string Fixed2(double v) {
   return text;
 }
 
-// Python int(float): truncation toward zero, clamped into int range (a box may lie far outside the image).
+// Python int(float): truncation toward zero, clamped to +-2^20 (a box may lie far outside the image; a result handed to
+// model.plot may hold any number: OpenCV's drawing works in 32-bit fixed point with shifts).
 int Trunc(double v) {
   if (!(v == v)) return 0;
-  return static_cast<int>(std::max(-1e9, std::min(1e9, std::trunc(v))));
+  return static_cast<int>(std::max(-1048576.0, std::min(1048576.0, std::trunc(v))));
 }
 
 struct Style {
@@ -65,7 +66,7 @@ void BlendMasks(cv::Mat& im, const ImageResult& r) {
     if (item.seg_x.size() < 3 || item.seg_x.size() != item.seg_y.size()) continue;
     std::vector<cv::Point> poly(item.seg_x.size());
     for (size_t k = 0; k < poly.size(); ++k)
-      poly[k] = cv::Point(static_cast<int>(std::lround(item.seg_x[k])), static_cast<int>(std::lround(item.seg_y[k])));
+      poly[k] = cv::Point(Trunc(std::nearbyint(item.seg_x[k])), Trunc(std::nearbyint(item.seg_y[k])));
     const cv::Rect box = cv::boundingRect(poly) & bounds;
     if (box.empty()) continue;
     if (count.empty()) {

@@ -164,6 +164,17 @@ describe('detect: boxes and labels', () => {
     await assert.rejects(model.plot(bytes, { shape: [1080, 810] }), (e) => e.code === 'E_INVALID_ARGUMENT' && /result\.results/.test(e.message));
     await assert.rejects(model.plot(bytes, await model.predict([bytes, bytes])), (e) => e.code === 'E_INVALID_ARGUMENT' && /2 images/.test(e.message));
     await assert.rejects(model.plot(bytes, null), (e) => e.code === 'E_INVALID_ARGUMENT');
+    // any numbers a caller hands over are drawn without harm (clamped), never a crash
+    const wild = [1e30, -1e30, NaN, Infinity, 5e9, -7, 0.5];
+    const pick = (i) => wild[i % wild.length];
+    const finite = (i) => [1e30, -1e30, 5e9, -7, 0.5][i % 5];
+    const hostile = { shape: [1080, 810], results: Array.from({ length: 20 }, (_, i) => ({ class: i * 997, confidence: finite(i + 3),
+      box: { x1: finite(i), y1: finite(i + 1), x2: finite(i + 2), y2: finite(i + 4) },
+      segments: { x: Array.from({ length: 50 }, (_, k) => pick(i + k)), y: Array.from({ length: 50 }, (_, k) => pick(i + 2 * k)) },
+      keypoints: { x: Array.from({ length: 17 }, (_, k) => pick(k)), y: Array.from({ length: 17 }, (_, k) => pick(k + 1)), visible: Array(17).fill(1) } })) };
+    assert.equal(decode(await model.plot(bytes, hostile)).width, 810);
+    await assert.rejects(model.plot(bytes, { shape: [1080, 810], results: [{ class: 0, confidence: 1, box: { x1: NaN, y1: 0, x2: 1, y2: 1 } }] }),
+      (e) => e.code === 'E_INVALID_ARGUMENT' && e.message === 'result.results[0].box.x1 must be a finite number');
     const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
     if (hasFfmpeg) {
       const clip = join(dir, 'one.mp4');
