@@ -19,6 +19,7 @@ export const ErrorCodes = {
   VIDEO_DECODE: 'E_VIDEO_DECODE', // a video that cannot be opened or decoded
   VIDEO_TOO_LONG: 'E_VIDEO_TOO_LONG', // more frames to process than maxVideoFrames
   ABORTED: 'E_ABORTED', // the call's AbortSignal fired before it finished
+  STREAM_FAILED: 'E_STREAM_FAILED', // a live source could not be opened, or was lost and could not be reopened
   DOWNLOAD_FAILED: 'E_DOWNLOAD_FAILED', // fetching model weights failed
   NATIVE_ADDON: 'E_NATIVE_ADDON', // no prebuilt or source-built addon fits this platform, or it failed to load
   INTERNAL: 'E_INTERNAL',

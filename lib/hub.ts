@@ -28,8 +28,12 @@ export interface HubImage {
   shape: [number, number];
   /** Milliseconds per stage; preprocess includes decoding. */
   speed: { preprocess: number; inference: number; postprocess: number };
-  /** Video frames: the frame's index in the stream. */
+  /** Video frames: the frame's index in the stream (a live source's skipped frames leave gaps). */
   frame?: number;
+  /** Video and live frames: the frame's time in the stream, in milliseconds. */
+  timestamp?: number;
+  /** With the `plot` option: the picture (JPEG or PNG). Not part of the HUB JSON. */
+  plot?: Buffer;
   /** Classify with `top5: true`: the five most probable classes. */
   top5?: { name: string; class: number; confidence: number }[];
 }

@@ -4,9 +4,11 @@ export type { Task, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox }
 export type { NativeModelInfo as ModelInfo, NativeModelStats as ModelStats } from './native.js';
 export { YoloError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS, LOAD_DEFAULTS } from './options.js';
-export type { PredictOptions, LoadOptions, Provider } from './options.js';
-export type { StreamOptions } from './video.js';
+export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS, LOAD_DEFAULTS, LIVE_DEFAULTS } from './options.js';
+export type { PredictOptions, LoadOptions, Provider, PlotOptions, LiveOptions } from './options.js';
+export type { RawFrameInput, RawFrame, SharpRawFrame, ImageDataLike, MatLike, PixelFormat } from './raw-frame.js';
+export { isLiveSource } from './live.js';
+export type { StreamOptions, ImageStream, StreamInfo } from './video.js';
 export type { ValOptions, ValProgress } from './val/options.js';
 export type { ValResult, DetectionValResult, ClassifyValResult, ValMetrics, ValClassRow } from './val/validator.js';
 export type { LabelProblem } from './val/labels.js';

@@ -3,12 +3,14 @@ import { basename, resolve as resolvePath } from 'node:path';
 import { ErrorCodes, YoloError, fromNative } from './errors.js';
 import type { HubImage, HubResponse, Task } from './hub.js';
 import { defaultOrtLibrary, native, type NativeInputPlan, type NativeModel, type NativeModelInfo, type NativeModelStats } from './native.js';
-import { checkNumber, resolveLoadOptions, resolvePredictOptions, type LoadOptions, type PredictOptions } from './options.js';
+import { PREDICT_DEFAULTS, checkNumber, resolveLoadOptions, resolvePlotOptions, resolvePredictOptions, type LoadOptions, type PlotOptions, type PredictOptions } from './options.js';
+import { isRawFrame, toNativeRawFrame, type NativeRawFrame, type RawFrameInput } from './raw-frame.js';
+import { isLiveSource } from './live.js';
 import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
 import { downloadModel } from './download.js';
 import { loadOptimized } from './optimized-cache.js';
 import { version } from './version.js';
-import { resolveStreamOptions, streamImages, type StreamOptions } from './video.js';
+import { resolveStreamOptions, streamImages, type ImageStream, type StreamOptions } from './video.js';
 import { nativeCall } from './native-call.js';
 import { validate, type ValResult } from './val/validator.js';
 import { benchmark, type BenchOptions, type BenchResult } from './bench/bench.js';
@@ -16,24 +18,32 @@ import type { ValOptions } from './val/options.js';
 
 export type { Task, Box, ObbBox, HubResult, HubImage, HubMetadata, HubResponse } from './hub.js';
 export type Head = NativeModelInfo['head'];
-/** An encoded image (Buffer / Uint8Array / ArrayBuffer) or a file path. */
-export type ImageInput = string | Uint8Array | ArrayBuffer;
+export type { RawFrameInput } from './raw-frame.js';
+/** An encoded image (Buffer / Uint8Array / ArrayBuffer), a file path, or a raw pixel frame (lib/raw-frame.ts). */
+export type ImageInput = string | Uint8Array | ArrayBuffer | RawFrameInput;
 
-function toNativeInput(input: unknown, index: number): Uint8Array | string {
+/** What the native side takes for one input: a path, encoded bytes, a raw frame, or (stream only) a live source. */
+export type NativeInput = Uint8Array | string | NativeRawFrame | { url: string };
+
+function toNativeInput(input: unknown, index: number): NativeInput {
   if (typeof input === 'string') {
     if (input.length === 0) throw new YoloError(ErrorCodes.INVALID_INPUT, `input #${index} is an empty path string`, 'input');
+    if (isLiveSource(input)) {
+      throw new YoloError(ErrorCodes.INVALID_INPUT, `input #${index} is a live source (${input.split('://')[0]}): read it with model.stream(), which yields its frames as they come`, 'input');
+    }
     return resolvePath(input);
   }
+  if (isRawFrame(input)) return toNativeRawFrame(input as Record<string, unknown>, `input #${index} (raw frame)`);
   if (input instanceof Uint8Array) {
     if (input.byteLength === 0) throw new YoloError(ErrorCodes.EMPTY_INPUT, `input #${index} is empty (0 bytes); expected an encoded image`, 'input');
     return input;
   }
   if (input instanceof ArrayBuffer) return toNativeInput(new Uint8Array(input), index);
   const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input === 'object' ? ((input as object).constructor?.name ?? 'object') : typeof input;
-  throw new YoloError(ErrorCodes.INVALID_INPUT, `input #${index} must be a Buffer, Uint8Array, ArrayBuffer or file path; received ${kind}`, 'input');
+  throw new YoloError(ErrorCodes.INVALID_INPUT, `input #${index} must be a Buffer, Uint8Array, ArrayBuffer, file path or raw frame; received ${kind}`, 'input');
 }
 
-export function normalizeInputs(input: unknown): (Uint8Array | string)[] {
+export function normalizeInputs(input: unknown): NativeInput[] {
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new YoloError(ErrorCodes.INVALID_INPUT, 'input must be an image or a non-empty array of images; received []', 'input');
   return list.map(toNativeInput);
@@ -107,7 +117,8 @@ export class Model {
 
   /**
    * Runs the model on one image or an array of images (one `images[]` entry each). A video (path or bytes:
-   * mp4, mov, avi, mkv, webm, ... told apart by content) gives one entry per processed frame, with `frame`.
+   * mp4, mov, avi, mkv, webm, ... told apart by content) gives one entry per processed frame, with `frame`. Raw pixel
+   * frames (lib/raw-frame.ts) mix freely with encoded images. With `plot`, each entry also carries its picture.
    */
   async predict(input: ImageInput | ImageInput[], options?: PredictOptions): Promise<HubResponse> {
     const o = resolvePredictOptions(options);
@@ -127,11 +138,15 @@ export class Model {
    * Predicts a video frame by frame as an async iterable of `images[]` entries (each with `frame`), for long
    * videos and progress reporting: `for await (const frame of model.stream(video, { vidStride: 2 }))`. Breaking
    * out of the loop closes the video. An image input yields one entry. Options are validated here, at once.
+   * Live sources (rtsp://, rtmp://, http(s):// streams, /dev/video0) are read by a capture thread of their own, with
+   * the live options (buffer, timeouts, reconnect); each entry carries `frame` and `timestamp`. `info()` says what the
+   * source is (fps, frame count, frames dropped).
    */
-  stream(input: ImageInput, options?: StreamOptions): AsyncGenerator<HubImage, void, undefined> {
-    const o = resolveStreamOptions(options);
+  stream(input: ImageInput, options?: StreamOptions): ImageStream {
     if (Array.isArray(input)) throw new YoloError(ErrorCodes.INVALID_INPUT, 'stream() takes one video or image, not an array; received array', 'input');
-    const [nativeInput] = normalizeInputs(input);
+    const live = typeof input === 'string' && isLiveSource(input);
+    const o = resolveStreamOptions(options, live);
+    const nativeInput: NativeInput = live ? { url: input as string } : normalizeInputs(input)[0];
     return streamImages(this.nativeHandle(), nativeInput, o);
   }
 
@@ -151,6 +166,29 @@ export class Model {
    */
   async bench(options?: BenchOptions): Promise<BenchResult> {
     return benchmark(this, options);
+  }
+
+  /**
+   * The picture of a result on the image it belongs to, as Ultralytics' `Results.plot()` draws it: an encoded JPEG
+   * (or PNG) in a Buffer. `result` is an `images[]` entry of a predict response (or a response of one image).
+   */
+  async plot(input: ImageInput, result: HubImage | HubResponse, options?: PlotOptions): Promise<Buffer> {
+    const plot = resolvePlotOptions(options);
+    if (Array.isArray(input)) throw new YoloError(ErrorCodes.INVALID_INPUT, 'plot() takes one image, not an array; received array', 'input');
+    const [nativeInput] = normalizeInputs(input);
+    let image: unknown = result;
+    if (result !== null && typeof result === 'object' && Array.isArray((result as HubResponse).images)) {
+      const images = (result as HubResponse).images;
+      if (images.length !== 1) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `result must be one images[] entry (or a response of one image); received a response of ${images.length} images`, 'result');
+      image = images[0];
+    }
+    if (image === null || typeof image !== 'object' || Array.isArray(image)) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'result must be an images[] entry of a predict response', 'result');
+    const handle = this.nativeHandle();
+    try {
+      return await handle.plot(nativeInput, image as HubImage, { ...PREDICT_DEFAULTS, plot });
+    } catch (e) {
+      throw fromNative(e);
+    }
   }
 
   /** Releases the session; predictions already in flight still complete. */

@@ -35,7 +35,8 @@ export interface NativeVideoStream {
   next(n: number): Promise<HubImage[]>;
   /** Releases the decoder (and the spilled temp file); idempotent. */
   close(): void;
-  info(): { fps?: number; frameCount?: number; closed: boolean };
+  /** dropped: frames a live source with buffer 'latest' skipped so far. */
+  info(): { fps?: number; frameCount?: number; dropped?: number; closed: boolean };
 }
 
 export interface NativeInputPlan {
@@ -50,10 +51,12 @@ export interface NativeAbortFlag {
 }
 
 export interface NativeModel {
-  /** Resolves to the whole HUB response, built natively. */
-  predict(inputs: (Uint8Array | string)[], options: object): Promise<HubResponse>;
-  /** Opens a video for chunked prediction; null when the input is an image. */
-  openStream(input: Uint8Array | string, options: object): Promise<NativeVideoStream | null>;
+  /** Resolves to the whole HUB response, built natively. Inputs: paths, encoded bytes, raw frames (lib/raw-frame.ts). */
+  predict(inputs: unknown[], options: object): Promise<HubResponse>;
+  /** Opens a video or a live source ({ url }) for chunked prediction; null when the input is an image. */
+  openStream(input: unknown, options: object): Promise<NativeVideoStream | null>;
+  /** The picture of one images[] entry on its image (options: resolved predict options, `plot` set). */
+  plot(input: unknown, image: HubImage, options: object): Promise<Buffer>;
   info(): NativeModelInfo;
   stats(): NativeModelStats;
   /** The network input a request at imgsz would get: the size it runs at, the letterbox target, rect padding. */

@@ -63,6 +63,36 @@ export interface PredictOptions {
   val?: boolean;
   /** @internal Also report each image's decode time as `decodeMs` beside its speed (lib/bench splits preprocess). */
   profile?: boolean;
+  /**
+   * Also draw each image (and video frame) as Ultralytics' `Results.plot()` does and return it as `plot` (a Buffer
+   * holding a JPEG or PNG) on its `images[]` entry, from the pixels the call decoded (default false). `true` or the
+   * picture's options.
+   */
+  plot?: boolean | PlotOptions;
+}
+
+/** What a picture shows and how it is encoded (model.plot, predict's `plot`). */
+export interface PlotOptions {
+  /** Line width in pixels, 1-100 (default Ultralytics': max(round((h + w + 3) / 2 * 0.003), 2)). */
+  lineWidth?: number;
+  /** Draw the label box with the class name (default true). */
+  labels?: boolean;
+  /** Put the confidence in the label (default true). */
+  conf?: boolean;
+  /** 'jpeg' (default) or 'png'. */
+  format?: 'jpeg' | 'png';
+  /** JPEG quality, 1-100 (default 95, what cv2.imwrite uses). */
+  quality?: number;
+}
+
+export interface ResolvedPlotOptions {
+  enabled: boolean;
+  /** 0 = Ultralytics' default for the image. */
+  lineWidth: number;
+  labels: boolean;
+  conf: boolean;
+  format: 'jpeg' | 'png';
+  quality: number;
 }
 
 export interface ResolvedPredictOptions {
@@ -80,6 +110,7 @@ export interface ResolvedPredictOptions {
   rect: boolean;
   simd: boolean;
   fastDecode: boolean;
+  plot: ResolvedPlotOptions;
   signal?: AbortSignal;
   /** @internal Ultralytics' validator pre- and post-processing (lib/val). */
   val: boolean;
@@ -154,7 +185,40 @@ export const PREDICT_DEFAULTS: Readonly<ResolvedPredictOptions> = Object.freeze(
   fastDecode: false,
   val: false,
   profile: false,
+  plot: Object.freeze({ enabled: false, lineWidth: 0, labels: true, conf: true, format: 'jpeg', quality: 95 }) as ResolvedPlotOptions,
 });
+
+/** How live sources (rtsp://, rtmp://, http(s)://, /dev/video0) are read by model.stream(). */
+export interface LiveOptions {
+  /**
+   * 'latest' (default for live sources): when inference is slower than the source, frames are dropped and the newest
+   * is predicted. 'all': every frame is predicted in order (the source is read at the speed of inference, up to 32
+   * frames buffered). Files are always read frame by frame.
+   */
+  buffer?: 'latest' | 'all';
+  /**
+   * Longest time to connect and identify the stream, in milliseconds, 100-600000 (default 10000). FFmpeg reads a
+   * second or two of a live stream before its first frame (to learn its codec and frame rate).
+   */
+  openTimeoutMs?: number;
+  /** Longest wait for the next frame before the source counts as lost, 100-600000 ms (default 10000). */
+  readTimeoutMs?: number;
+  /** How many times in a row a lost source is reopened before the stream fails with E_STREAM_FAILED, 0-100 (default 5). */
+  reconnect?: number;
+  /** Wait before the first reopen, doubled for each further try up to 8 s, 0-60000 ms (default 500). */
+  reconnectDelayMs?: number;
+}
+
+export interface ResolvedLiveOptions {
+  buffer: 'latest' | 'all';
+  openTimeoutMs: number;
+  readTimeoutMs: number;
+  reconnect: number;
+  reconnectDelayMs: number;
+}
+
+/** Live-source defaults (buffer: 'latest' for live sources, 'all' for files). */
+export const LIVE_DEFAULTS: Readonly<Omit<ResolvedLiveOptions, 'buffer'>> = Object.freeze({ openTimeoutMs: 10_000, readTimeoutMs: 10_000, reconnect: 5, reconnectDelayMs: 500 });
 
 export const LOAD_DEFAULTS: Readonly<ResolvedLoadOptions> = Object.freeze({
   threads: 0,
@@ -219,7 +283,44 @@ function checkKeys(argument: string, options: Record<string, unknown>, allowed: 
   }
 }
 
-const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'classes', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'signal', 'val', 'profile'] as const;
+const PREDICT_KEYS = ['imgsz', 'conf', 'iou', 'maxDet', 'classes', 'top5', 'maxPixels', 'batch', 'vidStride', 'maxFrames', 'maxVideoFrames', 'rect', 'simd', 'fastDecode', 'plot', 'signal', 'val', 'profile'] as const;
+const PLOT_KEYS = ['lineWidth', 'labels', 'conf', 'format', 'quality'] as const;
+const LIVE_KEYS = ['buffer', 'openTimeoutMs', 'readTimeoutMs', 'reconnect', 'reconnectDelayMs'] as const;
+
+/** Picture options (model.plot's `options`, predict's `plot`), completed with their defaults; `enabled` is set. */
+export function resolvePlotOptions(input: unknown, argument = 'plot options'): ResolvedPlotOptions {
+  const o = checkObject(argument, input);
+  checkKeys('plot option', o, PLOT_KEYS);
+  const r: ResolvedPlotOptions = { ...PREDICT_DEFAULTS.plot, enabled: true };
+  if (o.lineWidth !== undefined) r.lineWidth = checkNumber('lineWidth', o.lineWidth, 1, 100, true);
+  if (o.labels !== undefined) r.labels = checkBoolean('labels', o.labels);
+  if (o.conf !== undefined) r.conf = checkBoolean('conf', o.conf);
+  if (o.format !== undefined) {
+    if (o.format !== 'jpeg' && o.format !== 'png') fail('format', "'jpeg' or 'png'", o.format);
+    r.format = o.format as 'jpeg' | 'png';
+  }
+  if (o.quality !== undefined) r.quality = checkNumber('quality', o.quality, 1, 100, true);
+  return r;
+}
+
+/**
+ * Live-source options picked out of `options` (the other keys are left to the caller), completed with their defaults;
+ * `live` says whether the source is live ('latest' is then the default buffer).
+ */
+export function resolveLiveOptions(options: Record<string, unknown>, live: boolean): ResolvedLiveOptions {
+  const r: ResolvedLiveOptions = { buffer: live ? 'latest' : 'all', ...LIVE_DEFAULTS };
+  if (options.buffer !== undefined) {
+    if (options.buffer !== 'latest' && options.buffer !== 'all') fail('buffer', "'latest' or 'all'", options.buffer);
+    r.buffer = options.buffer as 'latest' | 'all';
+  }
+  if (options.openTimeoutMs !== undefined) r.openTimeoutMs = checkNumber('openTimeoutMs', options.openTimeoutMs, 100, 600_000, true);
+  if (options.readTimeoutMs !== undefined) r.readTimeoutMs = checkNumber('readTimeoutMs', options.readTimeoutMs, 100, 600_000, true);
+  if (options.reconnect !== undefined) r.reconnect = checkNumber('reconnect', options.reconnect, 0, 100, true);
+  if (options.reconnectDelayMs !== undefined) r.reconnectDelayMs = checkNumber('reconnectDelayMs', options.reconnectDelayMs, 0, 60_000, true);
+  return r;
+}
+
+export { LIVE_KEYS };
 
 export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   const o = checkObject('options', input);
@@ -242,6 +343,7 @@ export function resolvePredictOptions(input: unknown): ResolvedPredictOptions {
   if (o.rect !== undefined) r.rect = checkBoolean('rect', o.rect);
   if (o.simd !== undefined) r.simd = checkBoolean('simd', o.simd);
   if (o.fastDecode !== undefined) r.fastDecode = checkBoolean('fastDecode', o.fastDecode);
+  if (o.plot !== undefined && o.plot !== false) r.plot = o.plot === true ? resolvePlotOptions({}) : resolvePlotOptions(o.plot, 'plot');
   if (o.signal !== undefined) {
     if (!(o.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', o.signal);
     r.signal = o.signal as AbortSignal;

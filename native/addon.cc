@@ -8,6 +8,7 @@
 
 #include "addon_data.h"
 #include "js_convert.h"
+#include "live_source.h"
 #include "model_wrap.h"
 #include "ort_runtime.h"
 #include "promise_worker.h"
@@ -54,6 +55,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->stream_constructor = Napi::Persistent(VideoStreamWrap::Define(env));
   data->abort_flag_constructor = Napi::Persistent(AbortFlagWrap::Define(env));
   env.SetInstanceData(data);
+  // Live sources' capture threads are told to stop when the environment goes away (bounded wait: a read in progress
+  // ends within its timeout).
+  env.AddCleanupHook([] { LiveSource::StopAll(2000); });
   exports.Set("load", Napi::Function::New(env, LoadModel));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   exports.Set("isVideo", Napi::Function::New(env, IsVideo));

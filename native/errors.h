@@ -22,6 +22,7 @@ constexpr const char* kDisposed = "E_DISPOSED";
 constexpr const char* kVideoDecode = "E_VIDEO_DECODE";
 constexpr const char* kVideoTooLong = "E_VIDEO_TOO_LONG";
 constexpr const char* kAborted = "E_ABORTED";
+constexpr const char* kStreamFailed = "E_STREAM_FAILED";
 constexpr const char* kInternal = "E_INTERNAL";
 }  // namespace code
 

@@ -80,6 +80,8 @@ Napi::Object ImageToJs(Napi::Env env, const ImageResult& r, const ModelInfo& inf
     image.Set("top5", top);
   }
   if (r.frame >= 0) image.Set("frame", static_cast<double>(r.frame));
+  if (r.frame >= 0 && r.timestamp_ms >= 0) image.Set("timestamp", Round(r.timestamp_ms, 1e3));  // ms in the stream
+  if (!r.plot.empty()) image.Set("plot", Napi::Buffer<uint8_t>::Copy(env, r.plot.data(), r.plot.size()));  // { plot: true }
   return image;
 }
 

@@ -17,7 +17,8 @@ struct ResponseLabels {
   std::string onnxruntime;  // the loaded ORT version
 };
 
-// One images[] entry: {results, shape: [h, w], speed: {preprocess, inference, postprocess}, top5?, frame?}.
+// One images[] entry: {results, shape: [h, w], speed: {preprocess, inference, postprocess}, top5?, frame?, timestamp?,
+// plot?} (timestamp: a video or live frame's time in the stream, ms; plot: the picture, when the call asked for it).
 Napi::Object ImageToJs(Napi::Env env, const ImageResult& result, const ModelInfo& info, const PredictOptions& options);
 
 // {images: [...], metadata: {model, task, imgsz, inputShape, conf, iou, version: {yoloNative, onnxruntime}}}.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -148,14 +149,16 @@ LetterboxGeometry PlanValLetterbox(int orig_h, int orig_w, int imgsz, int target
   return g;
 }
 
-void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& g, float* dst, bool simd) {
+void LetterboxToTensor(const cv::Mat& image, const LetterboxGeometry& g, float* dst, bool simd, PixelFormat format) {
   // The resized image is at most imgsz^2 pixels: one scratch per worker thread, reused call after call.
   thread_local cv::Mat resized_scratch;
-  const cv::Mat* resized = &bgr;
-  if (bgr.cols != g.new_w || bgr.rows != g.new_h) {
-    cv::resize(bgr, resized_scratch, cv::Size(g.new_w, g.new_h), 0, 0, cv::INTER_LINEAR);
+  thread_local std::vector<uint8_t> row_scratch;  // one row as BGR, for the 4-channel and gray layouts
+  const cv::Mat* resized = &image;
+  if (image.cols != g.new_w || image.rows != g.new_h) {
+    cv::resize(image, resized_scratch, cv::Size(g.new_w, g.new_h), 0, 0, cv::INTER_LINEAR);
     resized = &resized_scratch;
   }
+  if (format != PixelFormat::kBgr && format != PixelFormat::kRgb) row_scratch.resize(3 * static_cast<size_t>(g.new_w));
   const auto to_planes = Kernels(simd).bgr_to_unit_rgb;
   const size_t plane = static_cast<size_t>(g.in_h) * g.in_w;
   float* r_plane = dst;
@@ -172,7 +175,15 @@ void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& g, float* ds
     const size_t row = static_cast<size_t>(sy + g.top) * g.in_w;
     fill3(row, row + g.left);
     const size_t at = row + g.left;
-    to_planes(resized->ptr<uint8_t>(sy), g.new_w, r_plane + at, g_plane + at, b_plane + at);  // BGR -> RGB planes
+    const uint8_t* src = resized->ptr<uint8_t>(sy);
+    if (format == PixelFormat::kBgr) {
+      to_planes(src, g.new_w, r_plane + at, g_plane + at, b_plane + at);  // BGR -> RGB planes
+    } else if (format == PixelFormat::kRgb) {
+      to_planes(src, g.new_w, b_plane + at, g_plane + at, r_plane + at);  // the same kernel, planes swapped
+    } else {
+      RowToBgr(src, g.new_w, format, row_scratch.data());
+      to_planes(row_scratch.data(), g.new_w, r_plane + at, g_plane + at, b_plane + at);
+    }
     fill3(at + g.new_w, row + g.in_w);
   }
   fill3(static_cast<size_t>(g.top + g.new_h) * g.in_w, plane);  // bottom band

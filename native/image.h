@@ -7,6 +7,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "pixel_format.h"
+
 namespace yolo {
 
 // Decodes to 8-bit BGR exactly as cv2.imdecode(IMREAD_COLOR) does (EXIF orientation applied, alpha dropped), once
@@ -51,8 +53,11 @@ LetterboxGeometry PlanLetterbox(int orig_h, int orig_w, int target_h, int target
 LetterboxGeometry PlanValLetterbox(int orig_h, int orig_w, int imgsz, int target_h, int target_w);
 
 // Resize (cv::resize INTER_LINEAR, as Ultralytics), pad with 114 and write float32 RGB/255 NCHW into dst.
-// simd = false converts with the scalar reference kernel (identical output).
-void LetterboxToTensor(const cv::Mat& bgr, const LetterboxGeometry& geometry, float* dst, bool simd = true);
+// simd = false converts with the scalar reference kernel (identical output). `image` is in `format` (a raw frame's
+// layout: BGR for decoded images): it is resized as it is (cv::resize treats channels independently, so the values
+// equal those of its BGR conversion) and each resized row is read into the planes in its own channel order.
+void LetterboxToTensor(const cv::Mat& image, const LetterboxGeometry& geometry, float* dst, bool simd = true,
+                       PixelFormat format = PixelFormat::kBgr);
 
 // Ultralytics classify_transforms([height, width]) (native/classify_transform.cc). Square: torchvision Resize(S)
 // (short side -> S, long side -> int(S * long / short)) then CenterCrop(S); non-square: a stretch to height x width.

@@ -8,6 +8,7 @@
 #include "output_layout.h"
 #include "ort_runtime.h"
 #include "pipeline.h"
+#include "plot.h"
 #include "promise_worker.h"
 #include "stream_wrap.h"
 
@@ -53,6 +54,35 @@ class PredictWorker : public PromiseWorker {
   std::vector<ImageResult> results_;
 };
 
+class PlotWorker : public PromiseWorker {
+ public:
+  PlotWorker(Napi::Env env, std::shared_ptr<ModelSession> session, InputSource input, ImageResult result, const PredictOptions& options)
+      : PromiseWorker(env), session_(std::move(session)), input_(std::move(input)), result_(std::move(result)), options_(options) {}
+  void Execute() override {
+    Guard([&] {
+      if (!input_.url.empty() || (input_.raw == nullptr && (input_.path.empty() ? LooksLikeVideo(input_.bytes.data(), input_.bytes.size())
+                                                                                   : PathIsVideo(input_.path)))) {
+        throw Error(code::kInvalidInput, input_.label + " is a video or a live source: plot() draws one image (predict with { plot: true } draws frames)");
+      }
+      cv::Mat bgr = DecodeStill(input_, options_.max_pixels);
+      if (bgr.rows != result_.orig_h || bgr.cols != result_.orig_w) {
+        throw Error(code::kInvalidArgument, "result.shape [" + std::to_string(result_.orig_h) + ", " + std::to_string(result_.orig_w) + "] is not the shape of " +
+                                                input_.label + " [" + std::to_string(bgr.rows) + ", " + std::to_string(bgr.cols) + "]: plot the result with its own image");
+      }
+      DrawResult(bgr, result_, session_->info(), options_.plot);
+      picture_ = EncodePicture(bgr, options_.plot);
+    });
+  }
+  void OnOK() override { deferred_.Resolve(Napi::Buffer<uint8_t>::Copy(Env(), picture_.data(), picture_.size())); }
+
+ private:
+  std::shared_ptr<ModelSession> session_;
+  InputSource input_;
+  ImageResult result_;
+  PredictOptions options_;
+  std::vector<uint8_t> picture_;
+};
+
 // Runs body, turning a yolo::Error thrown on the JS thread (argument conversion) into a JS error with its code.
 template <typename F>
 Napi::Value OnJsThread(Napi::Env env, F&& body) {
@@ -70,6 +100,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                      {
                          InstanceMethod<&ModelWrap::Predict>("predict"),
                          InstanceMethod<&ModelWrap::OpenStream>("openStream"),
+                         InstanceMethod<&ModelWrap::Plot>("plot"),
                          InstanceMethod<&ModelWrap::Info>("info"),
                          InstanceMethod<&ModelWrap::Stats>("stats"),
                          InstanceMethod<&ModelWrap::Plan>("plan"),
@@ -95,8 +126,8 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     if (info.Length() < 2 || !info[1].IsObject()) throw Error(code::kInternal, "predict(inputs[], options) expected");
     const Napi::Object options = info[1].As<Napi::Object>();
     PredictRequest request;
-    request.inputs = ReadInputs(info[0]);
     request.options = ReadPredictOptions(options);
+    request.inputs = ReadInputs(info[0], request.options.max_pixels);
     request.tmpdir = RequiredString(options, "tmpdir");
     request.abort = ReadAbortFlag(options);
     return Start(new PredictWorker(env, std::move(session), std::move(request), labels_));
@@ -110,8 +141,29 @@ Napi::Value ModelWrap::OpenStream(const Napi::CallbackInfo& info) {
   return OnJsThread(env, [&]() -> Napi::Value {
     if (info.Length() < 2 || !info[1].IsObject()) throw Error(code::kInternal, "openStream(input, options) expected");
     const Napi::Object options = info[1].As<Napi::Object>();
-    return OpenVideoStream(env, std::move(session), ReadInput(info[0], "input buffer"), ReadPredictOptions(options),
-                           RequiredString(options, "tmpdir"), ReadAbortFlag(options));
+    const PredictOptions predict = ReadPredictOptions(options);
+    StreamSetup setup;
+    setup.live = ReadLiveOptions(options);
+    setup.tmpdir = RequiredString(options, "tmpdir");
+    setup.abort = ReadAbortFlag(options);
+    if (Napi::Value save = options.Get("saveVideo"); save.IsString()) setup.save_video = save.As<Napi::String>().Utf8Value();
+    return OpenVideoStream(env, std::move(session), ReadInput(info[0], "input buffer", predict.max_pixels), predict, std::move(setup));
+  });
+}
+
+// plot(input, image, options) -> Promise<Buffer>: the picture of one images[] entry on the image it belongs to.
+Napi::Value ModelWrap::Plot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<ModelSession> session = Session(env);
+  return OnJsThread(env, [&]() -> Napi::Value {
+    if (info.Length() < 3 || !info[1].IsObject() || !info[2].IsObject()) throw Error(code::kInternal, "plot(input, image, options) expected");
+    const PredictOptions options = ReadPredictOptions(info[2].As<Napi::Object>());
+    InputSource input = ReadInput(info[0], "input buffer", options.max_pixels);
+    ImageResult result = ReadImageResult(info[1].As<Napi::Object>(), session->info());
+    auto* worker = new PlotWorker(env, std::move(session), std::move(input), std::move(result), options);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
   });
 }
 

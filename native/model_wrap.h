@@ -1,4 +1,4 @@
-// The model object JS holds: load(path, options) -> NativeModel { predict, openStream, info, stats, dispose }.
+// The model object JS holds: load(path, options) -> NativeModel { predict, openStream, plot, info, stats, dispose }.
 #pragma once
 #include <napi.h>
 
@@ -18,6 +18,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
  private:
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value OpenStream(const Napi::CallbackInfo& info);
+  Napi::Value Plot(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Plan(const Napi::CallbackInfo& info);

@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "image.h"
 #include "input_file.h"
+#include "plot.h"
 
 namespace yolo {
 namespace {
@@ -56,15 +57,17 @@ LetterboxGeometry PlanValInput(const ModelInfo& info, const PredictOptions& opti
 // One image on its way through the network: its pixels (possibly smaller than the original: fastDecode), where
 // its result goes, and the geometry that maps its input tensor back to the original image.
 struct Staged {
-  const cv::Mat* bgr = nullptr;
+  const cv::Mat* bgr = nullptr;  // in `format` (BGR unless a raw frame's own layout)
+  PixelFormat format = PixelFormat::kBgr;
   ImageResult* result = nullptr;
   LetterboxGeometry geometry;
 };
 
 Staged Stage(const ModelInfo& info, const PredictOptions& options, const cv::Mat& bgr, int orig_h, int orig_w, double decode_ms,
-             ImageResult* result) {
+             ImageResult* result, PixelFormat format = PixelFormat::kBgr) {
   Staged s;
   s.bgr = &bgr;
+  s.format = format;
   s.result = result;
   result->orig_h = orig_h;
   result->orig_w = orig_w;
@@ -100,8 +103,8 @@ void RunStaged(ModelSession& session, const Staged* group, size_t n, const Predi
     for (size_t i = 0; i < n; ++i) {
       const auto t0 = Clock::now();
       float* slice = tensor.data() + i * plane;
-      if (info.task == Task::kClassify) ClassifyToTensor(*group[i].bgr, in_h, in_w, slice, options.simd);
-      else LetterboxToTensor(*group[i].bgr, group[i].geometry, slice, options.simd);
+      if (info.task == Task::kClassify) ClassifyToTensor(*group[i].bgr, in_h, in_w, slice, options.simd);  // BGR (Stage)
+      else LetterboxToTensor(*group[i].bgr, group[i].geometry, slice, options.simd, group[i].format);
       group[i].result->t_pre += Ms(t0, Clock::now());
     }
     t1 = Clock::now();
@@ -156,27 +159,57 @@ void ThrowIfAborted(const AbortFlag& abort) {
   if (abort && abort->load(std::memory_order_relaxed)) throw Error(code::kAborted, "the call was aborted before it finished");
 }
 
-std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector<EncodedImage>& images, const PredictOptions& options,
-                                        const AbortFlag& abort) {
+namespace {
+
+// The options the decoders run with: a classify picture shows the top 5 whatever the response reports.
+PredictOptions RunOptions(const ModelInfo& info, const PredictOptions& options) {
+  PredictOptions run = options;
+  if (options.plot.enabled && info.task == Task::kClassify) run.top_k = std::max(run.top_k, 5);
+  return run;
+}
+
+// The picture of one result, drawn on `bgr` (which it changes) and encoded.
+void AttachPlot(cv::Mat& bgr, const ModelInfo& info, const PredictOptions& options, ImageResult* result) {
+  DrawResult(bgr, *result, info, options.plot);
+  result->plot = EncodePicture(bgr, options.plot);
+}
+
+}  // namespace
+
+std::vector<ImageResult> PredictImages(ModelSession& session, const std::vector<StillImage>& images, const PredictOptions& options_in,
+                                       const AbortFlag& abort) {
   const ModelInfo& info = session.info();
+  const PredictOptions options = RunOptions(info, options_in);
   // Batching needs a dynamic batch axis; a static [1, 3, h, w] model runs one image at a time.
   const size_t window = info.dynamic_batch ? static_cast<size_t>(std::max(1, options.batch)) : 1;
-  const ResizeTarget target = options.fast_decode ? ResizeTargetFor(info, options) : ResizeTarget();
+  // A picture is drawn at full resolution: fastDecode's reduced decode is for inference only.
+  const ResizeTarget target = options.fast_decode && !options.plot.enabled ? ResizeTargetFor(info, options) : ResizeTarget();
   std::vector<ImageResult> results(images.size());
   std::vector<DecodedImage> decoded;
+  std::vector<PixelFormat> formats;
   std::vector<Staged> staged, group;
   for (size_t begin = 0; begin < images.size(); begin += window) {
     // Decode a window of images (bounded memory), then run those of equal input size together, in input order.
     ThrowIfAborted(abort);
     const size_t end = std::min(images.size(), begin + window);
     decoded.assign(end - begin, DecodedImage());
+    formats.assign(end - begin, PixelFormat::kBgr);
     staged.clear();
     for (size_t i = begin; i < end; ++i) {
       const auto t0 = Clock::now();
-      const EncodedImage& in = images[i];
-      decoded[i - begin] = DecodeForInference(in.data, in.size, options.max_pixels, in.what, target);
-      const DecodedImage& d = decoded[i - begin];
-      staged.push_back(Stage(info, options, d.bgr, d.orig_h, d.orig_w, Ms(t0, Clock::now()), &results[i]));
+      const StillImage& in = images[i];
+      DecodedImage& d = decoded[i - begin];
+      if (in.raw) {
+        // A raw frame is read in its own layout by the letterbox; the classify transform takes BGR.
+        const bool to_bgr = info.task == Task::kClassify && in.raw->format != PixelFormat::kBgr;
+        d.bgr = to_bgr ? RawFrameToBgr(*in.raw) : in.raw->View();
+        d.orig_h = in.raw->height;
+        d.orig_w = in.raw->width;
+        formats[i - begin] = to_bgr ? PixelFormat::kBgr : in.raw->format;
+      } else {
+        d = DecodeForInference(in.data, in.size, options.max_pixels, in.what, target);
+      }
+      staged.push_back(Stage(info, options, d.bgr, d.orig_h, d.orig_w, Ms(t0, Clock::now()), &results[i], formats[i - begin]));
     }
     std::vector<bool> done(staged.size(), false);
     for (size_t i = 0; i < staged.size(); ++i) {
@@ -190,8 +223,24 @@ std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector
       }
       RunStaged(session, group.data(), group.size(), options);
     }
+    if (options.plot.enabled) {
+      for (size_t i = begin; i < end; ++i) {
+        // Decoded pixels are this call's own and drawn on in place; a raw frame's are copied (as BGR) first.
+        cv::Mat canvas = images[i].raw ? RawFrameToBgr(*images[i].raw) : decoded[i - begin].bgr;
+        AttachPlot(canvas, info, options, &results[i]);
+      }
+    }
   }
   return results;
+}
+
+cv::Mat DecodeStill(const InputSource& input, int64_t max_pixels) {
+  if (input.raw) return RawFrameToBgr(*input.raw);
+  if (!input.path.empty()) {
+    const std::vector<uint8_t> bytes = ReadInputFile(input.path, input.label);
+    return DecodeImage(bytes.data(), bytes.size(), max_pixels, input.label.c_str());
+  }
+  return DecodeImage(input.bytes.data(), input.bytes.size(), max_pixels, input.label.c_str());
 }
 
 namespace {
@@ -207,24 +256,35 @@ VideoLimits LimitsOf(const PredictOptions& o) {
 
 }  // namespace
 
-std::unique_ptr<VideoReader> OpenVideo(const InputSource& input, const PredictOptions& options, const std::string& tmpdir) {
+std::unique_ptr<FrameSource> OpenVideo(const InputSource& input, const PredictOptions& options, const std::string& tmpdir,
+                                       const LiveOptions& live) {
+  if (!input.url.empty()) return LiveSource::Open(input.url, input.label, live, LimitsOf(options));
+  if (input.raw) return nullptr;
   if (!input.path.empty()) return PathIsVideo(input.path) ? VideoReader::OpenFile(input.path, input.label, LimitsOf(options)) : nullptr;
   if (!LooksLikeVideo(input.bytes.data(), input.bytes.size())) return nullptr;
   return VideoReader::OpenBytes(input.bytes.data(), input.bytes.size(), tmpdir, input.label, LimitsOf(options));
 }
 
-bool PredictFrames(ModelSession& session, VideoReader& reader, const PredictOptions& options, size_t limit, const AbortFlag& abort,
-                   std::vector<ImageResult>* out) {
+bool PredictFrames(ModelSession& session, FrameSource& source, const PredictOptions& options_in, size_t limit, const AbortFlag& abort,
+                   std::vector<ImageResult>* out, FrameSink* sink) {
+  const PredictOptions options = RunOptions(session.info(), options_in);
   for (size_t n = 0; limit == 0 || n < limit; ++n) {
     ThrowIfAborted(abort);
     const auto t0 = Clock::now();
     cv::Mat frame;
     int64_t index = 0;
-    if (!reader.Next(&frame, &index)) return false;
+    double timestamp_ms = -1;
+    if (!source.Next(&frame, &index, &timestamp_ms)) return false;
     ImageResult result;
     const Staged staged = Stage(session.info(), options, frame, frame.rows, frame.cols, Ms(t0, Clock::now()), &result);
     RunStaged(session, &staged, 1, options);
     result.frame = index;
+    result.timestamp_ms = timestamp_ms;
+    if (options.plot.enabled || sink) {
+      DrawResult(frame, result, session.info(), options.plot);  // the frame is this call's own
+      if (options.plot.enabled) result.plot = EncodePicture(frame, options.plot);
+      if (sink) sink->Write(frame, source.fps() / std::max(1, options.vid_stride));  // the video keeps its duration
+    }
     out->push_back(std::move(result));
   }
   return true;
@@ -233,25 +293,28 @@ bool PredictFrames(ModelSession& session, VideoReader& reader, const PredictOpti
 std::vector<ImageResult> Predict(ModelSession& session, const PredictRequest& request) {
   const PredictOptions& options = request.options;
   std::vector<ImageResult> results;
-  std::vector<EncodedImage> images;               // consecutive images, predicted together
+  std::vector<StillImage> images;                 // consecutive images, predicted together
   std::vector<std::vector<uint8_t>> file_bytes;  // inputs given as paths, read here (moving the outer vector keeps each buffer)
   auto flush = [&] {
-    for (auto& r : PredictEncoded(session, images, options, request.abort)) results.push_back(std::move(r));
+    for (auto& r : PredictImages(session, images, options, request.abort)) results.push_back(std::move(r));
     images.clear();
     file_bytes.clear();
   };
   for (const InputSource& input : request.inputs) {
     ThrowIfAborted(request.abort);
-    if (std::unique_ptr<VideoReader> video = OpenVideo(input, options, request.tmpdir)) {
+    if (!input.url.empty()) throw Error(code::kInvalidInput, input.label + " is a live source: read it with model.stream()");
+    if (std::unique_ptr<FrameSource> video = OpenVideo(input, options, request.tmpdir)) {
       flush();
       PredictFrames(session, *video, options, 0, request.abort, &results);
       continue;
     }
-    if (!input.path.empty()) {
+    if (input.raw) {
+      images.push_back({nullptr, 0, input.raw.get(), input.label.c_str()});
+    } else if (!input.path.empty()) {
       file_bytes.push_back(ReadInputFile(input.path, input.label));
-      images.push_back({file_bytes.back().data(), file_bytes.back().size(), input.label.c_str()});
+      images.push_back({file_bytes.back().data(), file_bytes.back().size(), nullptr, input.label.c_str()});
     } else {
-      images.push_back({input.bytes.data(), input.bytes.size(), input.label.c_str()});
+      images.push_back({input.bytes.data(), input.bytes.size(), nullptr, input.label.c_str()});
     }
     if (images.size() >= static_cast<size_t>(std::max(1, options.batch))) flush();
   }

@@ -11,7 +11,9 @@
 #include <opencv2/core.hpp>
 
 #include "image.h"
+#include "live_source.h"
 #include "model_session.h"
+#include "raw_frame.h"
 #include "types.h"
 #include "video.h"
 
@@ -25,11 +27,14 @@ struct InputPlan {
 };
 InputPlan PlanInput(const ModelInfo& info, int imgsz, bool rect);
 
-// One input of a call: bytes (copied from the caller, which may detach or reuse its buffer while the call runs) or a
-// file read on the worker thread; `label` is how errors name it ("input buffer #2", "input file '/a/b.jpg'").
+// One input of a call: bytes (copied from the caller, which may detach or reuse its buffer while the call runs), a
+// file read on the worker thread, a raw pixel frame (copied too: raw_frame.h) or a live source's URL / capture device
+// (stream calls only: live_source.h); `label` is how errors name it ("input buffer #2", "input file '/a/b.jpg'").
 struct InputSource {
   std::vector<uint8_t> bytes;
   std::string path;
+  std::shared_ptr<const RawFrame> raw;
+  std::string url;
   std::string label;
 };
 
@@ -51,24 +56,40 @@ struct PredictRequest {
 // Consecutive images are predicted together (batches of up to options.batch on dynamic-batch models).
 std::vector<ImageResult> Predict(ModelSession& session, const PredictRequest& request);
 
-// Opens an input as a video (told apart from an image by content, or a path's extension: video.h); null for an image.
-std::unique_ptr<VideoReader> OpenVideo(const InputSource& input, const PredictOptions& options, const std::string& tmpdir);
+// Opens an input as a frame source: a video (told apart from an image by content, or a path's extension: video.h), or
+// a live source (input.url, read with `live`); null for an image (or a raw frame).
+std::unique_ptr<FrameSource> OpenVideo(const InputSource& input, const PredictOptions& options, const std::string& tmpdir,
+                                       const LiveOptions& live = LiveOptions());
+
+// Receives every processed frame with its results drawn (the CLI's annotated video: video_writer.h).
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  virtual void Write(const cv::Mat& annotated_bgr, double fps) = 0;
+};
 
 // Predicts up to `limit` processed frames (0 = to the end) as they are decoded, one frame in memory at a time; the
-// decode time counts as preprocess. False once the video has ended.
-bool PredictFrames(ModelSession& session, VideoReader& reader, const PredictOptions& options, size_t limit, const AbortFlag& abort,
-                   std::vector<ImageResult>* out);
+// decode time counts as preprocess. With options.plot.enabled each result carries its picture; a sink receives every
+// annotated frame. False once the source has ended.
+bool PredictFrames(ModelSession& session, FrameSource& source, const PredictOptions& options, size_t limit, const AbortFlag& abort,
+                   std::vector<ImageResult>* out, FrameSink* sink = nullptr);
 
-// One encoded image: bytes the caller keeps alive, and how errors name it ("input buffer #2").
-struct EncodedImage {
+// One still image: encoded bytes the caller keeps alive, or a raw frame; and how errors name it ("input buffer #2").
+struct StillImage {
   const uint8_t* data = nullptr;
   size_t size = 0;
+  const RawFrame* raw = nullptr;
   const char* what = "";
 };
 
-// Encoded images end to end, one result each, in order. On a dynamic-batch model, up to options.batch consecutive
-// images of equal input size run as one batch.
-std::vector<ImageResult> PredictEncoded(ModelSession& session, const std::vector<EncodedImage>& images, const PredictOptions& options,
-                                        const AbortFlag& abort);
+// Still images end to end, one result each, in order. On a dynamic-batch model, up to options.batch consecutive
+// images of equal input size run as one batch. With options.plot.enabled each result carries its picture, drawn on
+// the pixels the call decoded (never decoded twice).
+std::vector<ImageResult> PredictImages(ModelSession& session, const std::vector<StillImage>& images, const PredictOptions& options,
+                                       const AbortFlag& abort);
+
+// Decodes one still image (encoded or raw) as 8-bit BGR at full resolution, with the header gate and max_pixels: what
+// model.plot draws on.
+cv::Mat DecodeStill(const InputSource& input, int64_t max_pixels);
 
 }  // namespace yolo

@@ -6,16 +6,26 @@
 #include "errors.h"
 #include "hub_json.h"
 #include "promise_worker.h"
+#include "video_writer.h"
 
 namespace yolo {
 namespace {
 
 class StreamOpenWorker : public PromiseWorker {
  public:
-  StreamOpenWorker(Napi::Env env, std::shared_ptr<StreamState> state, InputSource input, std::string tmpdir)
-      : PromiseWorker(env), state_(std::move(state)), input_(std::move(input)), tmpdir_(std::move(tmpdir)) {}
+  StreamOpenWorker(Napi::Env env, std::shared_ptr<StreamState> state, InputSource input, StreamSetup setup)
+      : PromiseWorker(env), state_(std::move(state)), input_(std::move(input)), setup_(std::move(setup)) {}
   void Execute() override {
-    Guard([&] { state_->reader = OpenVideo(input_, state_->options, tmpdir_); });
+    Guard([&] {
+      setup_.live.stop = state_->stop;
+      setup_.live.abort = state_->abort;
+      state_->reader = OpenVideo(input_, state_->options, setup_.tmpdir, setup_.live);
+      if (!state_->reader) return;
+      state_->fps = state_->reader->fps();
+      state_->frame_count = state_->reader->frame_count_hint();
+      if (const auto* live = dynamic_cast<const LiveSource*>(state_->reader.get())) state_->dropped = live->dropped_counter();
+      if (!setup_.save_video.empty()) state_->sink = OpenVideoFileSink(setup_.save_video);
+    });
   }
   void OnOK() override {
     if (!state_->reader) {
@@ -30,7 +40,7 @@ class StreamOpenWorker : public PromiseWorker {
  private:
   std::shared_ptr<StreamState> state_;
   InputSource input_;
-  std::string tmpdir_;
+  StreamSetup setup_;
 };
 
 class StreamNextWorker : public PromiseWorker {
@@ -40,9 +50,10 @@ class StreamNextWorker : public PromiseWorker {
   void Execute() override {
     Guard([&] {
       if (state_->ended) return;
-      if (!PredictFrames(*state_->session, *state_->reader, state_->options, count_, state_->abort, &results_)) {
+      if (!PredictFrames(*state_->session, *state_->reader, state_->options, count_, state_->abort, &results_, state_->sink.get())) {
         state_->ended = true;
         state_->reader.reset();  // release the decoder as soon as the video has ended
+        state_->sink.reset();    // and finish the annotated video
       }
     });
   }
@@ -59,6 +70,7 @@ class StreamNextWorker : public PromiseWorker {
     Release();
     state_->ended = true;
     state_->reader.reset();
+    state_->sink.reset();
     PromiseWorker::OnError(e);
   }
 
@@ -94,6 +106,7 @@ Napi::Value VideoStreamWrap::Next(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value VideoStreamWrap::Close(const Napi::CallbackInfo& info) {
+  if (state_) state_->stop->store(true);  // a live source stops capturing, and a chunk waiting for a frame ends, at once
   state_.reset();  // a chunk in flight keeps its own reference; the reader dies with the last of them
   return info.Env().Undefined();
 }
@@ -101,21 +114,22 @@ Napi::Value VideoStreamWrap::Close(const Napi::CallbackInfo& info) {
 Napi::Value VideoStreamWrap::Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  if (state_ && state_->reader && !busy_) {
-    o.Set("fps", state_->reader->fps());
-    o.Set("frameCount", static_cast<double>(state_->reader->frame_count_hint()));
+  if (state_) {
+    o.Set("fps", state_->fps);
+    o.Set("frameCount", static_cast<double>(state_->frame_count));
+    if (state_->dropped) o.Set("dropped", static_cast<double>(state_->dropped->load()));
   }
   o.Set("closed", !state_);
   return o;
 }
 
 Napi::Value OpenVideoStream(Napi::Env env, std::shared_ptr<ModelSession> session, InputSource input, const PredictOptions& options,
-                            std::string tmpdir, AbortFlag abort) {
+                            StreamSetup setup) {
   auto state = std::make_shared<StreamState>();
   state->session = std::move(session);
   state->options = options;
-  state->abort = std::move(abort);
-  return Start(new StreamOpenWorker(env, std::move(state), std::move(input), std::move(tmpdir)));
+  state->abort = setup.abort;
+  return Start(new StreamOpenWorker(env, std::move(state), std::move(input), std::move(setup)));
 }
 
 }  // namespace yolo

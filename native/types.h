@@ -37,6 +37,16 @@ struct ModelInfo {
   std::map<std::string, std::string> metadata;  // every metadata_props entry, raw
 };
 
+// What predict(..., { plot }) and model.plot draw (native/plot.h): Ultralytics' Results.plot() defaults unless set.
+struct PlotOptions {
+  bool enabled = false;  // predict: draw every image / frame and return it as `plot`
+  int line_width = 0;    // 0 = Ultralytics' max(round((h + w + 3) / 2 * 0.003), 2)
+  bool labels = true;    // the class-name label box
+  bool conf = true;      // the confidence in the label
+  bool png = false;      // encode as PNG instead of JPEG
+  int quality = 0;       // JPEG quality 1-100
+};
+
 // Per-call options. Every field is set from the options lib/options.ts validated and completed with its defaults
 // (the one place defaults are defined); native code never supplies a default of its own.
 struct PredictOptions {
@@ -59,6 +69,7 @@ struct PredictOptions {
   // whose mask is empty kept (with no polygon).
   bool val = false;
   bool profile = false;  // also report each image's decode time (decodeMs, not part of the HUB JSON): lib/bench
+  PlotOptions plot;
 };
 
 // One prediction. `box` holds x1,y1,x2,y2 (detect / segment / pose) or the 4 OBB corners (8 values).
@@ -76,6 +87,8 @@ struct ImageResult {
   double t_pre = 0, t_inf = 0, t_post = 0;  // milliseconds
   double t_decode = 0;                      // the decode part of t_pre (benchmarks split the preprocess stage)
   int64_t frame = -1;                       // video frame index, -1 for still images
+  double timestamp_ms = -1;                 // video / live frames: the frame's time in the stream, -1 unknown
+  std::vector<uint8_t> plot;                // predict(..., { plot }): the encoded picture (JPEG or PNG)
   std::vector<ResultItem> results;
   std::vector<std::pair<int, float>> top;   // classify: top-k (class, probability)
 };

@@ -130,6 +130,7 @@ VideoReader::~VideoReader() {
 }
 
 int64_t VideoReader::Alive() { return g_alive.load(); }
+void VideoReader::AddAlive(int64_t delta) { g_alive += delta; }
 
 void VideoReader::RemoveTemp() {
   if (!temp_path_.empty()) {
@@ -213,7 +214,7 @@ std::unique_ptr<VideoReader> VideoReader::OpenBytes(const uint8_t* data, size_t 
   return reader;
 }
 
-bool VideoReader::Next(cv::Mat* bgr, int64_t* index) {
+bool VideoReader::Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) {
   if (ended_) return false;
   if (limits_.max_frames > 0 && returned_ >= limits_.max_frames) {
     ended_ = true;
@@ -253,6 +254,15 @@ bool VideoReader::Next(cv::Mat* bgr, int64_t* index) {
     frame = converted;
   }
   *bgr = frame;
+  double ts = cap.get(cv::CAP_PROP_POS_MSEC);  // the decoded frame's presentation time
+  if (ts <= 0 && last_ts_ >= 0) {
+    // Frames drained from the decoder at the end of the file carry no timestamp: continue from the last one.
+    const double rate = fps();
+    ts = last_ts_ + (rate > 0 ? 1000.0 / rate * static_cast<double>(next_index_ - last_ts_index_) : 0.0);
+  }
+  last_ts_ = ts;
+  last_ts_index_ = next_index_;
+  *timestamp_ms = ts;
   *index = next_index_++;
   ++returned_;
   return true;

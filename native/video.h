@@ -36,9 +36,20 @@ struct VideoLimits {
   int64_t frame_limit = 0;  // refuse a video that would give more processed frames than this (0 = no limit)
 };
 
+// Where the frames of a stream come from: a video file (VideoReader, below) or a live source (live_source.h).
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  // The next processed frame (8-bit BGR), its index in the stream and its time in the stream in milliseconds (-1 when
+  // unknown); false at the end.
+  virtual bool Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) = 0;
+  virtual double fps() const = 0;
+  virtual int64_t frame_count_hint() const = 0;  // -1 when unknown (always, for a live source)
+};
+
 // Sequential frame reader. Frame indices are 0-based positions in the decoded stream; with vid_stride n only
 // frames 0, n, 2n, ... are decoded (the others are only grabbed), and at most max_frames (0 = all) are returned.
-class VideoReader {
+class VideoReader : public FrameSource {
  public:
   // Opens a file. Throws E_FILE_NOT_FOUND / E_VIDEO_DECODE (cannot be opened or has no decodable frame), and before
   // any frame is decoded E_IMAGE_TOO_LARGE (frames over limits.max_pixels) or E_VIDEO_TOO_LONG (more processed frames
@@ -54,13 +65,16 @@ class VideoReader {
   // The next processed frame (8-bit BGR) and its index; false at the end (or after max_frames). Throws
   // E_VIDEO_DECODE when the video yields no frame at all, E_IMAGE_TOO_LARGE over max_pixels, E_VIDEO_TOO_LONG past
   // frame_limit (a container that did not say how long it is).
-  bool Next(cv::Mat* bgr, int64_t* index);
+  bool Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) override;
   int64_t returned() const { return returned_; }
-  double fps() const;
-  int64_t frame_count_hint() const;  // container's frame count, -1 when unknown
+  double fps() const override;
+  int64_t frame_count_hint() const override;  // container's frame count, -1 when unknown
 
-  // Readers alive in this process (a test hook: a stream closed early must release its reader).
+  // Readers alive in this process, live sources' capture threads included (a test hook: a stream closed early must
+  // release its reader).
   static int64_t Alive();
+  // Live sources count themselves in Alive() through these.
+  static void AddAlive(int64_t delta);
 
  private:
   VideoReader(const std::string& what, const VideoLimits& limits);
@@ -75,6 +89,8 @@ class VideoReader {
   VideoLimits limits_;
   int64_t next_index_ = 0;  // index of the next frame in the stream
   int64_t returned_ = 0;
+  double last_ts_ = -1;  // the last returned frame's time and index
+  int64_t last_ts_index_ = 0;
   bool ended_ = false;
 };
 

@@ -187,7 +187,7 @@ test('400 for each out-of-range or malformed argument, naming it, its range and 
     [{ imgsz: '0x40' }, /^imgsz must be an integer in \[32, 1280\]; received "0x40"$/],
     [{ imgsz: ' 64' }, /^imgsz must be an integer/],
     [{ conf: '1e-1' }, null], // a plain decimal numeral with an exponent is a number: accepted
-    [{ colour: 'red' }, /^unknown form field 'colour'; valid: file, model, imgsz, conf, iou$/],
+    [{ colour: 'red' }, /^unknown form field 'colour'; valid: file, model, imgsz, conf, iou, plot$/],
   ];
   for (const [fields, pattern] of cases) {
     const res = await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID, ...fields }, file: tiny });

@@ -29,6 +29,7 @@ export const STATUS_OF: Readonly<Record<string, number>> = Object.freeze({
   [ErrorCodes.VIDEO_DECODE]: 415,
   [ErrorCodes.VIDEO_TOO_LONG]: 413,
   [ErrorCodes.ABORTED]: 503, // the request timed out (or its client left) while it ran
+  [ErrorCodes.STREAM_FAILED]: 502, // a live source failed (the server takes uploads only; listed so that every code has a status)
   [ErrorCodes.IMAGE_TOO_LARGE]: 413,
   [ErrorCodes.MODEL_NOT_FOUND]: 404,
   [ErrorCodes.MODEL_INVALID]: 500, // a .onnx file in the operator's models directory that is not ONNX
@@ -77,12 +78,12 @@ function fromFramework(e: { code?: string; statusCode?: number; message?: string
       return [ErrorCodes.INVALID_ARGUMENT, 'file must be sent exactly once; received more than one file part'];
     case 'FST_PARTS_LIMIT':
     case 'FST_FIELDS_LIMIT':
-      return [ErrorCodes.INVALID_ARGUMENT, 'the form has too many fields; valid fields: file, model, imgsz, conf, iou'];
+      return [ErrorCodes.INVALID_ARGUMENT, 'the form has too many fields; valid fields: file, model, imgsz, conf, iou, plot'];
     case 'FST_PROTO_VIOLATION':
-      return [ErrorCodes.INVALID_ARGUMENT, 'the form has a field named after a prototype property; valid fields: file, model, imgsz, conf, iou'];
+      return [ErrorCodes.INVALID_ARGUMENT, 'the form has a field named after a prototype property; valid fields: file, model, imgsz, conf, iou, plot'];
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return [ServerErrorCodes.UNSUPPORTED_MEDIA_TYPE, `the request body must be multipart/form-data (file, model, imgsz, conf, iou); ${e.message ?? ''}`.trim()];
+      return [ServerErrorCodes.UNSUPPORTED_MEDIA_TYPE, `the request body must be multipart/form-data (file, model, imgsz, conf, iou, plot); ${e.message ?? ''}`.trim()];
     case 'FST_MP_PREMATURE_CLOSE':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -2,14 +2,16 @@
  * The HUB contract's request form: multipart/form-data with `file` and the text fields `model`, `imgsz`, `conf`,
  * `iou`, read strictly (only those fields, each once, the file as a file part, nothing truncated) and narrowed to
  * the HUB Inference API's ranges (imgsz 32-1280, conf 0.01-1.0, iou 0.0-0.95). Form fields are text, so numbers
- * are parsed here (plain decimal numerals only); the library itself takes numbers.
+ * are parsed here (plain decimal numerals only); the library itself takes numbers. One field of our own, `plot`
+ * (`true` / `false`, default false), asks for the annotated JPEG instead of the JSON; without it the answer is the
+ * HUB JSON, unchanged.
  */
 import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, YoloError } from '../errors.js';
 import { checkNumeral, type PredictOptions } from '../options.js';
 import { HttpError, ServerErrorCodes } from './errors.js';
 
-export const FORM_FIELDS = ['file', 'model', 'imgsz', 'conf', 'iou'] as const;
+export const FORM_FIELDS = ['file', 'model', 'imgsz', 'conf', 'iou', 'plot'] as const;
 
 /** The HUB Inference API's argument ranges: [min, max, integer]. */
 export const HUB_RANGES = { imgsz: [32, 1280, true], conf: [0.01, 1.0, false], iou: [0.0, 0.95, false] } as const;
@@ -68,13 +70,22 @@ export async function readForm(request: FastifyRequest): Promise<Form> {
   return { file, fields };
 }
 
-/** The form's imgsz, conf and iou as predict options, within the HUB ranges (400 naming the field, its range and the value). */
+/**
+ * The form's imgsz, conf and iou as predict options, within the HUB ranges (400 naming the field, its range and the
+ * value), and `plot: true` when the form asks for the picture.
+ */
 export function formOptions(fields: Record<string, string>): PredictOptions {
   const options: PredictOptions = {};
   for (const name of ['imgsz', 'conf', 'iou'] as const) {
     if (fields[name] === undefined) continue;
     const [min, max, integer] = HUB_RANGES[name];
     options[name] = checkNumeral(name, fields[name], min, max, integer);
+  }
+  if (fields.plot !== undefined) {
+    if (fields.plot !== 'true' && fields.plot !== 'false') {
+      throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `plot must be true or false; received ${shown(fields.plot)}`, 'plot');
+    }
+    if (fields.plot === 'true') options.plot = true;
   }
   return options;
 }

@@ -1,6 +1,6 @@
 /**
  * The REST server of the HUB Inference API, on Fastify: POST / (multipart: file, model, imgsz, conf, iou;
- * header x-api-key) answers exactly what Model.predict returns. Multipart parsing is @fastify/multipart's, rate
+ * header x-api-key) answers exactly what Model.predict returns (with the form field plot=true: the annotated JPEG). Multipart parsing is @fastify/multipart's, rate
  * limiting @fastify/rate-limit's (in-process, or Redis through ioredis when redisUrl is set), metrics prom-client's.
  */
 import { createServer as createHttpServer } from 'node:http';
@@ -11,6 +11,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import { ErrorCodes, YoloError } from '../errors.js';
 import type { HubResponse } from '../model.js';
 import { resolveModelPath } from '../resolve.js';
+import { native } from '../native.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './config.js';
 import { AuthFailureLimiter } from './auth-failures.js';
 import { HttpError, ServerErrorCodes, toErrorResponse } from './errors.js';
@@ -179,7 +180,7 @@ export class YoloServer {
         onRequest: [async (request) => this.#authenticate(request), async () => this.#admit(), async (request, reply) => this.#reserveUpload(request, reply)],
         onResponse: [async (request, reply) => this.#observe(request, reply)],
         config: limited ? { rateLimit: {} } : {},
-        handler: async (request) => this.#infer(request),
+        handler: async (request, reply) => this.#infer(request, reply),
       });
     });
   }
@@ -278,11 +279,12 @@ export class YoloServer {
     return this.registry.resolve(fields.model);
   }
 
-  async #infer(request: FastifyRequest): Promise<HubResponse> {
+  async #infer(request: FastifyRequest, reply: FastifyReply): Promise<HubResponse | Buffer> {
     const started = Date.now();
     const abort = (request.abort = new AbortController());
     const { file, fields } = await readForm(request);
     const options = formOptions(fields); // 400 naming the field, its HUB range and the value
+    if (options.plot && native().isVideo(file)) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'plot=true takes an image upload; received a video', 'plot');
     if (this.config.maxPixels > 0) options.maxPixels = this.config.maxPixels;
     options.maxVideoFrames = this.config.maxFrames;
     options.signal = abort.signal;
@@ -306,12 +308,16 @@ export class YoloServer {
       l.release();
       releaseSlot();
     }).catch(() => undefined);
+    let response: HubResponse;
     try {
-      return await withTimeout(run, left(), this.config.timeoutMs, 'the inference');
+      response = await withTimeout(run, left(), this.config.timeoutMs, 'the inference');
     } catch (e) {
       abort.abort();
       throw e;
     }
+    if (!options.plot) return response;
+    reply.type('image/jpeg');
+    return response.images[0].plot as Buffer; // drawn from the pixels decoded for the inference
   }
 
   /** Starts listening; in dedicated mode loads and warms the model first. Resolves to the base URL. */
