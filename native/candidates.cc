@@ -24,10 +24,12 @@ HeadOutput ReadHeadOutput(DecodeContext& ctx) {
   const ModelInfo& info = ctx.info;
   if (ctx.outputs.empty()) throw Error(code::kInference, "the model returned no outputs");
   std::vector<std::vector<int64_t>> shapes;
-  for (auto& value : ctx.outputs) shapes.push_back(value.IsTensor() ? value.GetTensorTypeAndShapeInfo().GetShape() : std::vector<int64_t>{});
+  for (auto& value : ctx.outputs)
+    shapes.push_back(value.IsTensor() ? value.GetTensorTypeAndShapeInfo().GetShape() : std::vector<int64_t>{});
   const std::vector<int64_t>& shape = shapes[0];
   if (shape.size() != 3 || shape[0] <= ctx.batch_index) {
-    throw Error(code::kInference, "output0 has shape " + ShapeText(shape) + ", expected [batch, channels, anchors] or [batch, rows, values] for image " +
+    throw Error(code::kInference, "output0 has shape " + ShapeText(shape) +
+                                      ", expected [batch, channels, anchors] or [batch, rows, values] for image " +
                                       std::to_string(ctx.batch_index) + " of the batch");
   }
   HeadOutput out;
@@ -38,10 +40,11 @@ HeadOutput ReadHeadOutput(DecodeContext& ctx) {
   const int64_t width = rows ? shape[2] : shape[1];
   const int64_t want = rows ? expected.row : expected.channels;
   if (width != want) {
-    throw Error(code::kModelUnsupported, std::string(TaskName(info.task)) + " output0 is " + ShapeText(shape) + ", expected " +
-                                             (rows ? "[batch, max_det, " + std::to_string(want) + "] (" + HeadName(out.head) + " rows)"
-                                                   : "[batch, " + std::to_string(want) + ", anchors] (4 box + " + std::to_string(info.names.size()) +
-                                                         " classes + " + std::to_string(want - 4 - static_cast<int64_t>(info.names.size())) + " extra)"));
+    throw Error(code::kModelUnsupported,
+                std::string(TaskName(info.task)) + " output0 is " + ShapeText(shape) + ", expected " +
+                    (rows ? "[batch, max_det, " + std::to_string(want) + "] (" + HeadName(out.head) + " rows)"
+                          : "[batch, " + std::to_string(want) + ", anchors] (4 box + " + std::to_string(info.names.size()) + " classes + " +
+                                std::to_string(want - 4 - static_cast<int64_t>(info.names.size())) + " extra)"));
   }
   out.width = static_cast<int>(width);
   out.count = static_cast<int>(rows ? shape[1] : shape[2]);
@@ -59,23 +62,32 @@ std::vector<Candidate> SelectCandidates(const HeadOutput& head, int nc, const Pr
   for (int c = 1; c < nc; ++c) {
     const float* row = out + static_cast<size_t>(4 + c) * anchors;
     for (int a = 0; a < anchors; ++a) {
-      if (row[a] > best[a]) { best[a] = row[a]; best_cls[a] = c; }
+      if (row[a] > best[a]) {
+        best[a] = row[a];
+        best_cls[a] = c;
+      }
     }
   }
   std::vector<Candidate> candidates;
   const float* extra = out + static_cast<size_t>(4 + nc) * anchors;
   for (int a = 0; a < anchors; ++a) {
-    if (!(best[a] > options.conf)) continue;  // strictly greater, as Ultralytics
+    if (!(best[a] > options.conf)) continue;                           // strictly greater, as Ultralytics
     if (!options.val && !WantedClass(options, best_cls[a])) continue;  // the class filter comes before NMS on this path
     const float cx = out[a], cy = out[anchors + a], w = out[2 * anchors + a], h = out[3 * anchors + a];
     // A hostile or broken model can emit NaN / inf boxes: they would reach integer casts (mask windows) as UB.
     if (!std::isfinite(cx) || !std::isfinite(cy) || !std::isfinite(w) || !std::isfinite(h)) continue;
     Candidate c;
     if (keep_xywh) {
-      c.x1 = cx; c.y1 = cy; c.x2 = w; c.y2 = h;
+      c.x1 = cx;
+      c.y1 = cy;
+      c.x2 = w;
+      c.y2 = h;
     } else {
       const float dw = w / 2, dh = h / 2;  // xywh2xyxy
-      c.x1 = cx - dw; c.y1 = cy - dh; c.x2 = cx + dw; c.y2 = cy + dh;
+      c.x1 = cx - dw;
+      c.y1 = cy - dh;
+      c.x2 = cx + dw;
+      c.y2 = cy + dh;
     }
     c.extra = extra + a;
     c.extra_stride = static_cast<size_t>(anchors);
@@ -114,7 +126,10 @@ std::vector<Candidate> SelectRows(const HeadOutput& head, int nc, const PredictO
     const int cls = static_cast<int>(row[5]);
     if (!WantedClass(options, cls)) continue;
     Candidate c;
-    c.x1 = row[0]; c.y1 = row[1]; c.x2 = row[2]; c.y2 = row[3];
+    c.x1 = row[0];
+    c.y1 = row[1];
+    c.x2 = row[2];
+    c.y2 = row[3];
     c.score = row[4];
     c.cls = cls;
     c.extra = row + 6;

@@ -149,13 +149,16 @@ void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst, boo
   if (resize_x) {
     const HorizontalTaps taps_x = ForRowKernels(BilinearTaps(bgr.cols, g.resized_w, g.left, width));
     horizontal.resize(static_cast<size_t>(src_end - src_begin) * row_bytes);
-    cv::parallel_for_(cv::Range(src_begin, src_end), [&](const cv::Range& range) {
-      std::vector<uint8_t> scratch(taps_x.ScratchBytes());
-      for (int y = range.start; y < range.end; ++y) {
-        kernels.resample_horizontal_bgr(bgr.ptr<uint8_t>(y), taps_x, scratch.data(),
-                                        &horizontal[static_cast<size_t>(y - src_begin) * row_bytes]);
-      }
-    }, Stripes(src_end - src_begin, row_bytes * taps_x.span));
+    cv::parallel_for_(
+        cv::Range(src_begin, src_end),
+        [&](const cv::Range& range) {
+          std::vector<uint8_t> scratch(taps_x.ScratchBytes());
+          for (int y = range.start; y < range.end; ++y) {
+            kernels.resample_horizontal_bgr(bgr.ptr<uint8_t>(y), taps_x, scratch.data(),
+                                            &horizontal[static_cast<size_t>(y - src_begin) * row_bytes]);
+          }
+        },
+        Stripes(src_end - src_begin, row_bytes * taps_x.span));
     for (int y = src_begin; y < src_end; ++y) rows[y] = &horizontal[static_cast<size_t>(y - src_begin) * row_bytes];
   } else {
     for (int y = src_begin; y < src_end; ++y) rows[y] = bgr.ptr<uint8_t>(y) + 3 * g.left;
@@ -163,24 +166,27 @@ void ClassifyToTensor(const cv::Mat& bgr, int height, int width, float* dst, boo
 
   // Vertical pass (or the rows as they are), straight into the R, G, B planes.
   const size_t plane = static_cast<size_t>(height) * width;
-  cv::parallel_for_(cv::Range(0, height), [&](const cv::Range& range) {
-    std::vector<uint8_t> line(resize_y ? row_bytes : 0);
-    for (int i = range.start; i < range.end; ++i) {
-      // Without a vertical pass the resized rows are the source rows; with one, output row i is computed from its
-      // taps (rows[] is indexed in source coordinates, so g.top + i may lie past it when upscaling).
-      const uint8_t* out = nullptr;
-      if (resize_y) {
-        kernels.resample_vertical(&rows[taps_y.start[i]], &taps_y.weight[static_cast<size_t>(i) * taps_y.ksize],
-                                  taps_y.count[i], row_bytes, line.data());
-        out = line.data();
-      } else {
-        out = rows[g.top + i];
-      }
-      // ToTensor: v / 255 in float32, BGR -> RGB planes.
-      const size_t offset = static_cast<size_t>(i) * width;
-      kernels.bgr_to_unit_rgb(out, width, dst + offset, dst + plane + offset, dst + 2 * plane + offset);
-    }
-  }, Stripes(height, row_bytes * (resize_y ? taps_y.ksize : 1)));
+  cv::parallel_for_(
+      cv::Range(0, height),
+      [&](const cv::Range& range) {
+        std::vector<uint8_t> line(resize_y ? row_bytes : 0);
+        for (int i = range.start; i < range.end; ++i) {
+          // Without a vertical pass the resized rows are the source rows; with one, output row i is computed from its
+          // taps (rows[] is indexed in source coordinates, so g.top + i may lie past it when upscaling).
+          const uint8_t* out = nullptr;
+          if (resize_y) {
+            kernels.resample_vertical(&rows[taps_y.start[i]], &taps_y.weight[static_cast<size_t>(i) * taps_y.ksize], taps_y.count[i],
+                                      row_bytes, line.data());
+            out = line.data();
+          } else {
+            out = rows[g.top + i];
+          }
+          // ToTensor: v / 255 in float32, BGR -> RGB planes.
+          const size_t offset = static_cast<size_t>(i) * width;
+          kernels.bgr_to_unit_rgb(out, width, dst + offset, dst + plane + offset, dst + 2 * plane + offset);
+        }
+      },
+      Stripes(height, row_bytes * (resize_y ? taps_y.ksize : 1)));
 }
 
 }  // namespace yolo

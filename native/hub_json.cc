@@ -68,7 +68,7 @@ Napi::Object ImageToJs(Napi::Env env, const ImageResult& r, const ModelInfo& inf
   speed.Set("postprocess", Round(r.t_post, 1e3));
   image.Set("speed", speed);
   if (options.profile) image.Set("decodeMs", Round(r.t_decode, 1e3));  // asked for by lib/bench; not part of the HUB JSON
-  if (options.top_k > 1) {  // Probs.top5, on request
+  if (options.top_k > 1) {                                             // Probs.top5, on request
     Napi::Array top = Napi::Array::New(env, r.top.size());
     for (size_t i = 0; i < r.top.size(); ++i) {
       Napi::Object t = Napi::Object::New(env);
@@ -80,7 +80,7 @@ Napi::Object ImageToJs(Napi::Env env, const ImageResult& r, const ModelInfo& inf
     image.Set("top5", top);
   }
   if (r.frame >= 0) image.Set("frame", static_cast<double>(r.frame));
-  if (r.frame >= 0 && r.timestamp_ms >= 0) image.Set("timestamp", Round(r.timestamp_ms, 1e3));  // ms in the stream
+  if (r.frame >= 0 && r.timestamp_ms >= 0) image.Set("timestamp", Round(r.timestamp_ms, 1e3));             // ms in the stream
   if (!r.plot.empty()) image.Set("plot", Napi::Buffer<uint8_t>::Copy(env, r.plot.data(), r.plot.size()));  // { plot: true }
   return image;
 }

@@ -29,18 +29,21 @@ bool JpegHasEndMarker(const uint8_t* d, size_t n) {
 // The header, checked: the format is one the gate accepts (image_header.h), and neither the image nor any buffer
 // its decoder sizes from the header is over max_pixels (0 = no limit). Throws E_DECODE_FAILED / E_IMAGE_TOO_LARGE.
 ImageHeader CheckedHeader(const uint8_t* data, size_t size, int64_t max_pixels, const char* what) {
-  if (size == 0) throw Error(code::kEmptyInput, std::string(what) + " is empty (0 bytes); expected an encoded image (jpg, png, bmp, webp, tiff)");
+  if (size == 0)
+    throw Error(code::kEmptyInput, std::string(what) + " is empty (0 bytes); expected an encoded image (jpg, png, bmp, webp, tiff)");
   ImageHeader header = ReadImageHeader(data, size);
   int64_t pixels = 0;
   if (__builtin_mul_overflow(header.width, header.height, &pixels)) pixels = INT64_MAX;
   if (max_pixels > 0 && (pixels > max_pixels || header.work_pixels > max_pixels)) {
     const std::string size_text = std::to_string(header.width) + "x" + std::to_string(header.height);
     if (pixels > max_pixels) {
-      throw Error(code::kImageTooLarge, std::string(what) + " is " + size_text + " = " + (pixels == INT64_MAX ? std::string("more than 2^63") : std::to_string(pixels)) +
+      throw Error(code::kImageTooLarge, std::string(what) + " is " + size_text + " = " +
+                                            (pixels == INT64_MAX ? std::string("more than 2^63") : std::to_string(pixels)) +
                                             " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
     }
-    throw Error(code::kImageTooLarge, std::string(what) + " is a " + size_text + " " + ImageFormatName(header.format) + " whose decoder buffer holds " +
-                                          std::to_string(header.work_pixels) + " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
+    throw Error(code::kImageTooLarge, std::string(what) + " is a " + size_text + " " + ImageFormatName(header.format) +
+                                          " whose decoder buffer holds " + std::to_string(header.work_pixels) +
+                                          " pixels, over the limit of " + std::to_string(max_pixels) + " (maxPixels)");
   }
   if (!header.refusal.empty()) throw Error(code::kDecodeFailed, std::string(what) + " " + header.refusal);
   return header;
@@ -49,7 +52,8 @@ ImageHeader CheckedHeader(const uint8_t* data, size_t size, int64_t max_pixels, 
 // DecodeImage at 1/reduction scale (1, 2, 4 or 8; reduced scales apply to JPEGs only), once the header passed.
 cv::Mat DecodeChecked(const uint8_t* data, size_t size, const ImageHeader& header, int64_t max_pixels, const char* what, int reduction) {
   if (header.format == ImageFormat::kJpeg && !JpegHasEndMarker(data, size)) {
-    throw Error(code::kDecodeFailed, std::string(what) + " is a truncated JPEG (no end-of-image marker in " + std::to_string(size) + " bytes)");
+    throw Error(code::kDecodeFailed,
+                std::string(what) + " is a truncated JPEG (no end-of-image marker in " + std::to_string(size) + " bytes)");
   }
   cv::Mat image;
   try {
@@ -60,8 +64,8 @@ cv::Mat DecodeChecked(const uint8_t* data, size_t size, const ImageHeader& heade
     image.release();
   }
   if (image.empty() || image.cols <= 0 || image.rows <= 0) {
-    throw Error(code::kDecodeFailed, std::string(what) + " is a " + ImageFormatName(header.format) + " that could not be decoded (corrupt or truncated data, " +
-                                         std::to_string(size) + " bytes)");
+    throw Error(code::kDecodeFailed, std::string(what) + " is a " + ImageFormatName(header.format) +
+                                         " that could not be decoded (corrupt or truncated data, " + std::to_string(size) + " bytes)");
   }
   if (max_pixels > 0 && static_cast<int64_t>(image.cols) * image.rows > max_pixels) {  // belt and braces
     throw Error(code::kImageTooLarge, std::string(what) + " is " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
@@ -86,7 +90,10 @@ DecodedImage DecodeForInference(const uint8_t* data, size_t size, int64_t max_pi
     // whether EXIF orientation later swaps the axes.
     const cv::Size need = resize_target(static_cast<int>(h), static_cast<int>(w));
     for (int k : {8, 4, 2}) {
-      if ((w + k - 1) / k >= need.width && (h + k - 1) / k >= need.height) { reduction = k; break; }
+      if ((w + k - 1) / k >= need.width && (h + k - 1) / k >= need.height) {
+        reduction = k;
+        break;
+      }
     }
   }
   DecodedImage out;

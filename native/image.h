@@ -39,7 +39,7 @@ struct LetterboxGeometry {
   int orig_h = 0, orig_w = 0;
   int new_h = 0, new_w = 0;  // resized image before padding
   int top = 0, left = 0;
-  int in_h = 0, in_w = 0;    // network input size
+  int in_h = 0, in_w = 0;  // network input size
   // Set by PlanValLetterbox: results map back with the validator's ratio_pad (gain new_h / orig_h, pad left / top)
   // instead of the gain and pad scale_boxes derives from the input and original sizes.
   bool val_ratio_pad = false;

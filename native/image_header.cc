@@ -13,7 +13,9 @@ namespace {
 
 constexpr const char* kSupported = "supported: jpg, png, webp, bmp, tiff, pbm/pgm/ppm/pam/pfm";
 
-bool Has(const uint8_t* d, size_t n, size_t at, const char* magic, size_t len) { return n >= at + len && std::memcmp(d + at, magic, len) == 0; }
+bool Has(const uint8_t* d, size_t n, size_t at, const char* magic, size_t len) {
+  return n >= at + len && std::memcmp(d + at, magic, len) == 0;
+}
 uint32_t Be32(const uint8_t* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
 uint32_t Le32(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24); }
 uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
@@ -26,7 +28,8 @@ ImageHeader Refuse(std::string why) {
 
 ImageHeader Sized(ImageFormat format, int64_t width, int64_t height) {
   if (width <= 0 || height <= 0) {
-    return Refuse(std::string("has an invalid ") + ImageFormatName(format) + " header (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+    return Refuse(std::string("has an invalid ") + ImageFormatName(format) + " header (" + std::to_string(width) + "x" +
+                  std::to_string(height) + ")");
   }
   ImageHeader h;
   h.format = format;
@@ -93,10 +96,17 @@ class TiffReader {
     for (uint64_t k = 0; k < count; ++k) {
       const size_t e = ifd + count_size + k * entry_size;
       const uint32_t tag = static_cast<uint32_t>(U(e, 2));
-      int64_t* slot = tag == 256 ? &width : tag == 257 ? &height : tag == 322 ? &tile_w : tag == 323 ? &tile_h : tag == 277 ? &samples : tag == 259 ? &compression : nullptr;
+      int64_t* slot = tag == 256   ? &width
+                      : tag == 257 ? &height
+                      : tag == 322 ? &tile_w
+                      : tag == 323 ? &tile_h
+                      : tag == 277 ? &samples
+                      : tag == 259 ? &compression
+                                   : nullptr;
       if (!slot) continue;
       int64_t v = 0;
-      if (!Value(e, value_at, &v) || v < 0) return Refuse("is a TIFF with a size tag that cannot be read (tag " + std::to_string(tag) + ")");
+      if (!Value(e, value_at, &v) || v < 0)
+        return Refuse("is a TIFF with a size tag that cannot be read (tag " + std::to_string(tag) + ")");
       *slot = tag == 259 ? v : std::max(*slot, v);  // duplicates: the largest size counts
     }
     if (width < 0 || height < 0) return Refuse("is a TIFF without ImageWidth / ImageLength");
@@ -137,13 +147,14 @@ class TiffReader {
       return true;
     };
     switch (type) {
-      case 1: return fetch(1, false, out);   // BYTE
-      case 6: return fetch(1, true, out);    // SBYTE
-      case 3: return fetch(2, false, out);   // SHORT
-      case 8: return fetch(2, true, out);    // SSHORT
-      case 4: return fetch(4, false, out);   // LONG
-      case 9: return fetch(4, true, out);    // SLONG
-      case 16: case 17:                      // LONG8 / SLONG8: inline in BigTIFF, at an offset in a classic TIFF
+      case 1: return fetch(1, false, out);  // BYTE
+      case 6: return fetch(1, true, out);   // SBYTE
+      case 3: return fetch(2, false, out);  // SHORT
+      case 8: return fetch(2, true, out);   // SSHORT
+      case 4: return fetch(4, false, out);  // LONG
+      case 9: return fetch(4, true, out);   // SLONG
+      case 16:
+      case 17:  // LONG8 / SLONG8: inline in BigTIFF, at an offset in a classic TIFF
         if (!big_) at = static_cast<size_t>(U(at, 4));
         return fetch(8, type == 17, out);
       default: return false;
@@ -186,8 +197,10 @@ class PnmReader {
     if (d_[1] == '7') {
       for (std::string token; (token = Token()) != "ENDHDR";) {
         if (token.empty()) return Refuse("is a PAM with a truncated header");
-        if (token == "WIDTH") w = Number();
-        else if (token == "HEIGHT") h = Number();
+        if (token == "WIDTH")
+          w = Number();
+        else if (token == "HEIGHT")
+          h = Number();
       }
     } else {
       w = Number();
@@ -228,7 +241,8 @@ const char* KnownUnsized(const uint8_t* d, size_t n) {
   if (Has(d, n, 0, "#?RADIANCE", 10) || Has(d, n, 0, "#?RGBE", 6)) return "Radiance HDR";
   if (Has(d, n, 0, "\x59\xA6\x6A\x95", 4)) return "Sun raster";
   if (Has(d, n, 0, "GIF87a", 6) || Has(d, n, 0, "GIF89a", 6)) return "GIF";
-  if (Has(d, n, 4, "ftypheic", 8) || Has(d, n, 4, "ftypheix", 8) || Has(d, n, 4, "ftypmif1", 8) || Has(d, n, 4, "ftypavif", 8)) return "HEIF / AVIF";
+  if (Has(d, n, 4, "ftypheic", 8) || Has(d, n, 4, "ftypheix", 8) || Has(d, n, 4, "ftypmif1", 8) || Has(d, n, 4, "ftypavif", 8))
+    return "HEIF / AVIF";
   return nullptr;
 }
 
@@ -253,7 +267,8 @@ ImageHeader ReadImageHeader(const uint8_t* d, size_t n) {
     bool complete = false;
     if (!ReadJpegSize(d, n, &w, &h, &complete)) return Refuse("is a JPEG without a readable frame header (corrupt or truncated)");
     ImageHeader header = Sized(ImageFormat::kJpeg, w, h);
-    if (!complete && header.refusal.empty()) header.refusal = "is a JPEG whose header ends or breaks before its image data (corrupt or truncated)";
+    if (!complete && header.refusal.empty())
+      header.refusal = "is a JPEG whose header ends or breaks before its image data (corrupt or truncated)";
     return header;
   }
   if (Has(d, n, 0, "\x89PNG\r\n\x1a\n", 8)) return Png(d, n);
@@ -262,9 +277,11 @@ ImageHeader ReadImageHeader(const uint8_t* d, size_t n) {
     return TiffReader(d, n).Read();
   }
   if (Has(d, n, 0, "BM", 2)) return Bmp(d, n);
-  if (n >= 3 && d[0] == 'P' && ((d[1] >= '1' && d[1] <= '7') || d[1] == 'f' || d[1] == 'F') && std::isspace(d[2])) return PnmReader(d, n).Read();
+  if (n >= 3 && d[0] == 'P' && ((d[1] >= '1' && d[1] <= '7') || d[1] == 'f' || d[1] == 'F') && std::isspace(d[2]))
+    return PnmReader(d, n).Read();
   if (const char* known = KnownUnsized(d, n)) {
-    return Refuse(std::string("is a ") + known + " image, a format not accepted because its size cannot be checked before decoding (" + kSupported + ")");
+    return Refuse(std::string("is a ") + known + " image, a format not accepted because its size cannot be checked before decoding (" +
+                  kSupported + ")");
   }
   return Refuse("is not a decodable image (" + std::to_string(n) + " bytes; " + kSupported + ")");
 }

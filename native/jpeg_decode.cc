@@ -22,8 +22,8 @@ constexpr uint64_t kOpenCvMaxSide = uint64_t(1) << 20;
 constexpr uint64_t kOpenCvMaxPixels = uint64_t(1) << 30;
 
 bool OpenCvSizeLimitsOverridden() {
-  static const bool overridden = std::getenv("OPENCV_IO_MAX_IMAGE_WIDTH") || std::getenv("OPENCV_IO_MAX_IMAGE_HEIGHT") ||
-                                 std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS");
+  static const bool overridden =
+      std::getenv("OPENCV_IO_MAX_IMAGE_WIDTH") || std::getenv("OPENCV_IO_MAX_IMAGE_HEIGHT") || std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS");
   return overridden;
 }
 
@@ -85,23 +85,31 @@ unsigned ExifOrientation(const uint8_t* tiff, size_t size) {
     switch (tag) {
       case 0x0112:  // Orientation: the first one read is the one kept
         return exif.U16(size_t(offset) + 8, &v) ? v : 0;
-      case 0x010E: case 0x010F: case 0x0110: case 0x0131: case 0x0132: case 0x8298:  // description, make, model,
+      case 0x010E:
+      case 0x010F:
+      case 0x0110:
+      case 0x0131:
+      case 0x0132:
+      case 0x8298:  // description, make, model,
         // software, date and time, copyright
         ok = exif.String(offset);
         break;
-      case 0x011A: case 0x011B:  // X / Y resolution
+      case 0x011A:
+      case 0x011B:  // X / Y resolution
         ok = exif.Rationals(offset, 1);
         break;
       case 0x013E:  // white point
         ok = exif.Rationals(offset, 2);
         break;
-      case 0x013F: case 0x0214:  // primary chromaticities, reference black / white
+      case 0x013F:
+      case 0x0214:  // primary chromaticities, reference black / white
         ok = exif.Rationals(offset, 6);
         break;
       case 0x0211:  // YCbCr coefficients
         ok = exif.Rationals(offset, 3);
         break;
-      case 0x0128: case 0x0213:  // resolution unit, YCbCr positioning
+      case 0x0128:
+      case 0x0213:  // resolution unit, YCbCr positioning
         ok = exif.U16(size_t(offset) + 8, &v);
         break;
       default:  // unknown tags (and the Exif sub-IFD offset) are not read
@@ -127,9 +135,18 @@ void ApplyOrientation(unsigned orientation, cv::Mat& img) {
     case 3: cv::flip(img, img, -1); break;
     case 4: cv::flip(img, img, 0); break;
     case 5: cv::transpose(img, img); break;
-    case 6: cv::transpose(img, img); cv::flip(img, img, 1); break;
-    case 7: cv::transpose(img, img); cv::flip(img, img, -1); break;
-    case 8: cv::transpose(img, img); cv::flip(img, img, 0); break;
+    case 6:
+      cv::transpose(img, img);
+      cv::flip(img, img, 1);
+      break;
+    case 7:
+      cv::transpose(img, img);
+      cv::flip(img, img, -1);
+      break;
+    case 8:
+      cv::transpose(img, img);
+      cv::flip(img, img, 0);
+      break;
     default: break;  // 1 and anything unknown: as stored
   }
 }
@@ -284,7 +301,7 @@ cv::Mat DecodeColor(const uint8_t* data, size_t size, int reduction, bool direct
   if (direct) return image;
   // imdecode never writes to the buffer; the const_cast only satisfies the Mat constructor.
   const cv::Mat raw(1, static_cast<int>(std::min<size_t>(size, INT32_MAX)), CV_8UC1, const_cast<uint8_t*>(data));
-  const int flags = reduction == 8 ? cv::IMREAD_REDUCED_COLOR_8
+  const int flags = reduction == 8   ? cv::IMREAD_REDUCED_COLOR_8
                     : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
                     : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
                                      : cv::IMREAD_COLOR;

@@ -10,12 +10,19 @@ namespace {
 
 Napi::Value Required(const Napi::Object& o, const char* key, bool (Napi::Value::*is)() const, const char* type) {
   Napi::Value v = o.Get(key);
-  if (!(v.*is)()) throw Error(code::kInternal, std::string("native option '") + key + "' must be a " + type + " (lib/options.ts should have set it)");
+  if (!(v.*is)())
+    throw Error(code::kInternal, std::string("native option '") + key + "' must be a " + type + " (lib/options.ts should have set it)");
   return v;
 }
-double Number(const Napi::Object& o, const char* key) { return Required(o, key, &Napi::Value::IsNumber, "number").As<Napi::Number>().DoubleValue(); }
-int Int(const Napi::Object& o, const char* key) { return Required(o, key, &Napi::Value::IsNumber, "number").As<Napi::Number>().Int32Value(); }
-bool Bool(const Napi::Object& o, const char* key) { return Required(o, key, &Napi::Value::IsBoolean, "boolean").As<Napi::Boolean>().Value(); }
+double Number(const Napi::Object& o, const char* key) {
+  return Required(o, key, &Napi::Value::IsNumber, "number").As<Napi::Number>().DoubleValue();
+}
+int Int(const Napi::Object& o, const char* key) {
+  return Required(o, key, &Napi::Value::IsNumber, "number").As<Napi::Number>().Int32Value();
+}
+bool Bool(const Napi::Object& o, const char* key) {
+  return Required(o, key, &Napi::Value::IsBoolean, "boolean").As<Napi::Boolean>().Value();
+}
 
 }  // namespace
 
@@ -23,9 +30,12 @@ std::string RequiredString(const Napi::Object& o, const char* key) {
   return Required(o, key, &Napi::Value::IsString, "string").As<Napi::String>().Utf8Value();
 }
 
-Napi::Function AbortFlagWrap::Define(Napi::Env env) { return DefineClass(env, "NativeAbortFlag", {InstanceMethod<&AbortFlagWrap::Abort>("abort")}); }
+Napi::Function AbortFlagWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeAbortFlag", {InstanceMethod<&AbortFlagWrap::Abort>("abort")});
+}
 
-AbortFlagWrap::AbortFlagWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AbortFlagWrap>(info), flag_(std::make_shared<std::atomic<bool>>(false)) {}
+AbortFlagWrap::AbortFlagWrap(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<AbortFlagWrap>(info), flag_(std::make_shared<std::atomic<bool>>(false)) {}
 
 Napi::Value AbortFlagWrap::Abort(const Napi::CallbackInfo& info) {
   flag_->store(true);
@@ -132,7 +142,8 @@ InputSource ReadInput(const Napi::Value& value, const std::string& label, int64_
     const std::string format = o.Get("format").As<Napi::String>().Utf8Value();
     const Napi::Value data = o.Get("data");
     RawFrameSpec spec;
-    if (!ParsePixelFormat(format, &spec.format)) throw Error(code::kInternal, "raw frame format '" + format + "' (lib/raw-frame.ts should have refused it)");
+    if (!ParsePixelFormat(format, &spec.format))
+      throw Error(code::kInternal, "raw frame format '" + format + "' (lib/raw-frame.ts should have refused it)");
     if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       throw Error(code::kInternal, "raw frame data must be a Uint8Array (lib/raw-frame.ts should have made one)");
     }
@@ -178,7 +189,8 @@ std::vector<float> ResultFloats(const Napi::Object& o, const char* key, const st
 
 int ResultClass(const Napi::Object& o, const std::string& field, const ModelInfo& info) {
   const double c = ResultNumber(o, "class", field);
-  if (c != std::floor(c) || c < 0 || c > 1e6) BadResult(field + ".class", "a class index of the model (0-" + std::to_string(info.names.size()) + ")");
+  if (c != std::floor(c) || c < 0 || c > 1e6)
+    BadResult(field + ".class", "a class index of the model (0-" + std::to_string(info.names.size()) + ")");
   return static_cast<int>(c);
 }
 
@@ -187,7 +199,8 @@ int ResultClass(const Napi::Object& o, const std::string& field, const ModelInfo
 ImageResult ReadImageResult(const Napi::Object& image, const ModelInfo& info) {
   ImageResult r;
   const Napi::Value shape = image.Get("shape");
-  if (!shape.IsArray() || shape.As<Napi::Array>().Length() != 2 || !shape.As<Napi::Array>().Get(0u).IsNumber() || !shape.As<Napi::Array>().Get(1u).IsNumber()) {
+  if (!shape.IsArray() || shape.As<Napi::Array>().Length() != 2 || !shape.As<Napi::Array>().Get(0u).IsNumber() ||
+      !shape.As<Napi::Array>().Get(1u).IsNumber()) {
     BadResult("shape", "[height, width] (an images[] entry of a predict response)");
   }
   r.orig_h = shape.As<Napi::Array>().Get(0u).As<Napi::Number>().Int32Value();

@@ -33,10 +33,21 @@ const char* HeadName(Head head) {
 namespace {
 
 void AppendUtf8(std::string& out, unsigned long cp) {
-  if (cp < 0x80) out += static_cast<char>(cp);
-  else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-  else if (cp < 0x10000) { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-  else { out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+  if (cp < 0x80)
+    out += static_cast<char>(cp);
+  else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
 }
 
 // Integers in a Python list repr such as "[17, 3]" or "[640, 640]".
@@ -72,14 +83,21 @@ std::string PythonDictValue(const std::string& text, const std::string& key) {
 // holds) unless the declared shape is plainly classic; otherwise (older exports, end2end False) the shape does.
 Head DecideHead(const ModelInfo& info, const std::vector<std::vector<int64_t>>& shapes, const std::string& where) {
   const Head from_shape = HeadFromShape(info, shapes, where);
-  auto get = [&](const char* key) -> std::string { auto it = info.metadata.find(key); return it == info.metadata.end() ? "" : it->second; };
+  auto get = [&](const char* key) -> std::string {
+    auto it = info.metadata.find(key);
+    return it == info.metadata.end() ? "" : it->second;
+  };
   Head from_metadata;
-  if (get("end2end") == "True") from_metadata = Head::kEnd2End;
-  else if (PythonDictValue(get("args"), "nms") == "True") from_metadata = Head::kNms;
-  else return from_shape;
+  if (get("end2end") == "True")
+    from_metadata = Head::kEnd2End;
+  else if (PythonDictValue(get("args"), "nms") == "True")
+    from_metadata = Head::kNms;
+  else
+    return from_shape;
   if (from_shape == Head::kClassic) {
-    throw Error(code::kModelUnsupported, where + "its metadata says " + (from_metadata == Head::kNms ? "nms=True" : "end2end") + " but output0 " +
-                                             ShapeText(shapes[0]) + " has the classic [batch, 4 + nc + extra, anchors] layout");
+    throw Error(code::kModelUnsupported, where + "its metadata says " + (from_metadata == Head::kNms ? "nms=True" : "end2end") +
+                                             " but output0 " + ShapeText(shapes[0]) +
+                                             " has the classic [batch, 4 + nc + extra, anchors] layout");
   }
   return from_metadata;
 }
@@ -89,8 +107,12 @@ Head DecideHead(const ModelInfo& info, const std::vector<std::vector<int64_t>>& 
 std::vector<std::string> ParsePythonNames(const std::string& text) {
   std::map<long, std::string> entries;
   size_t i = 0;
-  auto fail = [&](const char* what) { throw Error(code::kModelUnsupported, std::string("cannot parse the model's class names (") + what + ")"); };
-  auto skip_ws = [&] { while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i; };
+  auto fail = [&](const char* what) {
+    throw Error(code::kModelUnsupported, std::string("cannot parse the model's class names (") + what + ")");
+  };
+  auto skip_ws = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
   skip_ws();
   if (i >= text.size() || text[i] != '{') fail("expected '{'");
   ++i;
@@ -110,13 +132,18 @@ std::vector<std::string> ParsePythonNames(const std::string& text) {
     std::string value;
     while (i < text.size() && text[i] != quote) {
       char c = text[i++];
-      if (c != '\\' || i >= text.size()) { value += c; continue; }
+      if (c != '\\' || i >= text.size()) {
+        value += c;
+        continue;
+      }
       char e = text[i++];
       switch (e) {
         case 'n': value += '\n'; break;
         case 't': value += '\t'; break;
         case 'r': value += '\r'; break;
-        case 'x': case 'u': case 'U': {
+        case 'x':
+        case 'u':
+        case 'U': {
           const size_t len = e == 'x' ? 2 : e == 'u' ? 4 : 8;
           if (i + len > text.size()) fail("short escape");
           AppendUtf8(value, std::strtoul(text.substr(i, len).c_str(), nullptr, 16));
@@ -130,7 +157,10 @@ std::vector<std::string> ParsePythonNames(const std::string& text) {
     ++i;
     entries[key] = value;
     skip_ws();
-    if (i < text.size() && text[i] == ',') { ++i; continue; }
+    if (i < text.size() && text[i] == ',') {
+      ++i;
+      continue;
+    }
     skip_ws();
     if (i < text.size() && text[i] == '}') break;
     fail("expected ',' or '}'");
@@ -145,37 +175,60 @@ std::vector<std::string> ParsePythonNames(const std::string& text) {
 
 void ApplyUltralyticsMetadata(ModelInfo& info, const std::vector<std::vector<int64_t>>& shapes, const std::string& where) {
   const auto& md = info.metadata;
-  auto get = [&](const char* key) -> std::string { auto it = md.find(key); return it == md.end() ? "" : it->second; };
+  auto get = [&](const char* key) -> std::string {
+    auto it = md.find(key);
+    return it == md.end() ? "" : it->second;
+  };
 
   if (auto names = get("names"); !names.empty()) info.names = ParsePythonNames(names);
   if (auto stride = get("stride"); !stride.empty()) info.stride = std::max(1, std::atoi(stride.c_str()));
-  if (auto imgsz = ParseIntList(get("imgsz")); imgsz.size() == 2) { info.imgsz_h = imgsz[0]; info.imgsz_w = imgsz[1]; }
-  else if (!info.dynamic_hw) { info.imgsz_h = static_cast<int>(info.input_h); info.imgsz_w = static_cast<int>(info.input_w); }
-  if (auto kpt = ParseIntList(get("kpt_shape")); kpt.size() == 2) { info.kpt_count = kpt[0]; info.kpt_dims = kpt[1]; }
+  if (auto imgsz = ParseIntList(get("imgsz")); imgsz.size() == 2) {
+    info.imgsz_h = imgsz[0];
+    info.imgsz_w = imgsz[1];
+  } else if (!info.dynamic_hw) {
+    info.imgsz_h = static_cast<int>(info.input_h);
+    info.imgsz_w = static_cast<int>(info.input_w);
+  }
+  if (auto kpt = ParseIntList(get("kpt_shape")); kpt.size() == 2) {
+    info.kpt_count = kpt[0];
+    info.kpt_dims = kpt[1];
+  }
 
   // The task: from metadata, else from the graph's outputs.
   std::string task = get("task");
   if (task.empty()) {
-    if (shapes.size() == 2 && shapes[1].size() == 4) task = "segment";
-    else if (!shapes.empty() && shapes[0].size() == 2) task = "classify";
-    else if (info.kpt_count > 0) task = "pose";
-    else task = "detect";
+    if (shapes.size() == 2 && shapes[1].size() == 4)
+      task = "segment";
+    else if (!shapes.empty() && shapes[0].size() == 2)
+      task = "classify";
+    else if (info.kpt_count > 0)
+      task = "pose";
+    else
+      task = "detect";
   }
-  if (task == "detect") info.task = Task::kDetect;
-  else if (task == "segment") info.task = Task::kSegment;
-  else if (task == "pose") info.task = Task::kPose;
-  else if (task == "obb") info.task = Task::kObb;
-  else if (task == "classify") info.task = Task::kClassify;
-  else throw Error(code::kModelUnsupported, where + "unknown task '" + task + "'");
+  if (task == "detect")
+    info.task = Task::kDetect;
+  else if (task == "segment")
+    info.task = Task::kSegment;
+  else if (task == "pose")
+    info.task = Task::kPose;
+  else if (task == "obb")
+    info.task = Task::kObb;
+  else if (task == "classify")
+    info.task = Task::kClassify;
+  else
+    throw Error(code::kModelUnsupported, where + "unknown task '" + task + "'");
 
   if (shapes.empty()) throw Error(code::kModelUnsupported, where + "it has no outputs");
   // Ultralytics 8.4 writes the input channel count; grayscale (1) models take a decode path yolo-native lacks.
   if (auto channels = get("channels"); !channels.empty() && channels != "3") {
-    throw Error(code::kModelUnsupported, where + "it takes " + channels + "-channel images (metadata 'channels'); yolo-native runs 3-channel (RGB) models only");
+    throw Error(code::kModelUnsupported,
+                where + "it takes " + channels + "-channel images (metadata 'channels'); yolo-native runs 3-channel (RGB) models only");
   }
   const auto& out0 = shapes[0];
   if (info.task == Task::kClassify && out0.size() != 2) {
-    throw Error(code::kModelUnsupported, where + "output0 has rank " + std::to_string(out0.size()) + ", expected [batch, classes] for task " + task);
+    throw Error(code::kModelUnsupported,
+                where + "output0 has rank " + std::to_string(out0.size()) + ", expected [batch, classes] for task " + task);
   }
   if (info.task == Task::kSegment && (shapes.size() < 2 || shapes[1].size() != 4)) {
     throw Error(code::kModelUnsupported, where + "a segment model needs output1 [batch, 32, mask_h, mask_w]");
@@ -198,7 +251,8 @@ void ApplyUltralyticsMetadata(ModelInfo& info, const std::vector<std::vector<int
         case Task::kObb: nc = channels - 5; break;
       }
     }
-    if (nc <= 0) throw Error(code::kModelUnsupported, where + "it has no 'names' metadata and its output width does not give the class count");
+    if (nc <= 0)
+      throw Error(code::kModelUnsupported, where + "it has no 'names' metadata and its output width does not give the class count");
     for (int64_t c = 0; c < nc; ++c) info.names.push_back(std::to_string(c));
   }
 }

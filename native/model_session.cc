@@ -6,8 +6,8 @@
 
 #include "errors.h"
 #include "metadata.h"
-#include "output_layout.h"
 #include "ort_runtime.h"
+#include "output_layout.h"
 
 namespace yolo {
 
@@ -43,7 +43,8 @@ std::string AvailableProviders() {
 void AppendProviders(Ort::SessionOptions& options, const SessionConfig& config) {
   for (const auto& provider : config.providers) {
     if (provider == "cpu") continue;  // always last, implicitly
-    if (provider != "cuda" && provider != "tensorrt") throw Error(code::kProvider, "unknown execution provider '" + provider + "'; use cpu, cuda or tensorrt");
+    if (provider != "cuda" && provider != "tensorrt")
+      throw Error(code::kProvider, "unknown execution provider '" + provider + "'; use cpu, cuda or tensorrt");
     const OrtApi& api = Ort::GetApi();
     const std::string device = std::to_string(config.device_id);
     const char* keys[] = {"device_id"};
@@ -58,7 +59,8 @@ void AppendProviders(Ort::SessionOptions& options, const SessionConfig& config) 
       } else {
         OrtTensorRTProviderOptionsV2* trt = nullptr;
         Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
-        std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(api.ReleaseTensorRTProviderOptions)> guard(trt, api.ReleaseTensorRTProviderOptions);
+        std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(api.ReleaseTensorRTProviderOptions)> guard(
+            trt, api.ReleaseTensorRTProviderOptions);
         Ort::ThrowOnError(api.UpdateTensorRTProviderOptions(trt, keys, values, 1));
         options.AppendExecutionProvider_TensorRT_V2(*trt);
       }
@@ -66,15 +68,15 @@ void AppendProviders(Ort::SessionOptions& options, const SessionConfig& config) 
       throw Error(code::kProvider, "execution provider '" + provider + "' cannot be enabled with the ONNX Runtime library '" +
                                        LoadedOrtLibrary() + "' (compiled-in providers: " + AvailableProviders() + "): " + e.what() +
                                        ". Name a GPU build of ORT with the ortLibrary option or YOLO_NATIVE_ORT_LIBRARY; its "
-                                       "libonnxruntime_providers_" + provider + ".so and the CUDA libraries must be loadable");
+                                       "libonnxruntime_providers_" +
+                                       provider + ".so and the CUDA libraries must be loadable");
     }
   }
 }
 
 }  // namespace
 
-ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
-    : path_(path), config_(config) {
+ModelSession::ModelSession(const std::string& path, const SessionConfig& config) : path_(path), config_(config) {
   Ort::Env& env = OrtEnvironment(config.ort_library);  // loads the ORT API: no Ort:: call may come before it
   cpu_memory_.emplace(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault));
   {
@@ -84,7 +86,8 @@ ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
     if (!probe.read(&first, 1)) throw Error(code::kModelInvalid, "model file '" + path + "' is empty; expected an ONNX model");
   }
   std::string gpu_providers;
-  for (const auto& p : config.providers) if (p != "cpu") gpu_providers += (gpu_providers.empty() ? "" : ", ") + p;
+  for (const auto& p : config.providers)
+    if (p != "cpu") gpu_providers += (gpu_providers.empty() ? "" : ", ") + p;
   try {
     Ort::SessionOptions options;
     options.SetIntraOpNumThreads(config.intra_op_threads);
@@ -109,7 +112,10 @@ ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
     } catch (const Ort::Exception& e) {
       // Providers are resolved when the session is created: ORT reports a provider that fails there as ORT_EP_FAIL.
       if (!gpu_providers.empty() && e.GetOrtErrorCode() == ORT_EP_FAIL) {
-        throw Error(code::kProvider, "cannot enable execution provider " + gpu_providers + " (is this a GPU build of ONNX Runtime with its provider libraries beside it? name one with ortLibrary): " + e.what());
+        throw Error(
+            code::kProvider,
+            "cannot enable execution provider " + gpu_providers +
+                " (is this a GPU build of ONNX Runtime with its provider libraries beside it? name one with ortLibrary): " + e.what());
       }
       throw;
     }
@@ -122,13 +128,15 @@ ModelSession::ModelSession(const std::string& path, const SessionConfig& config)
 void ModelSession::ReadModelInfo() {
   Ort::AllocatorWithDefaultOptions allocator;
   const std::string where = "'" + path_ + "' is not a YOLO export: ";
-  if (session_->GetInputCount() != 1) throw Error(code::kModelUnsupported, where + "it has " + std::to_string(session_->GetInputCount()) + " inputs, expected 1 image input");
+  if (session_->GetInputCount() != 1)
+    throw Error(code::kModelUnsupported, where + "it has " + std::to_string(session_->GetInputCount()) + " inputs, expected 1 image input");
   info_.input_name = session_->GetInputNameAllocated(0, allocator).get();
   auto input_type = session_->GetInputTypeInfo(0);
   if (input_type.GetONNXType() != ONNX_TYPE_TENSOR) throw Error(code::kModelUnsupported, where + "its input is not a tensor");
   auto input_info = input_type.GetTensorTypeAndShapeInfo();
   auto in_shape = input_info.GetShape();
-  if (in_shape.size() != 4 || (in_shape[1] != 3 && in_shape[1] != -1) || input_info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+  if (in_shape.size() != 4 || (in_shape[1] != 3 && in_shape[1] != -1) ||
+      input_info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
     throw Error(code::kModelUnsupported, where + "its input is not a float32 [batch, 3, height, width] image tensor");
   }
   info_.dynamic_batch = in_shape[0] < 0;
@@ -143,7 +151,8 @@ void ModelSession::ReadModelInfo() {
     info_.output_names.push_back(session_->GetOutputNameAllocated(i, allocator).get());
     auto type = session_->GetOutputTypeInfo(i);
     // The decoders read every output as float32: anything else is not an Ultralytics export.
-    if (type.GetONNXType() != ONNX_TYPE_TENSOR || type.GetTensorTypeAndShapeInfo().GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+    if (type.GetONNXType() != ONNX_TYPE_TENSOR ||
+        type.GetTensorTypeAndShapeInfo().GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
       throw Error(code::kModelUnsupported, where + "output '" + info_.output_names.back() + "' is not a float32 tensor");
     }
     out_shapes.push_back(type.GetTensorTypeAndShapeInfo().GetShape());
@@ -167,7 +176,10 @@ std::vector<Ort::Value> ModelSession::Run(float* input, const std::vector<int64_
   struct Leave {
     ModelSession* self;
     ~Leave() {
-      { std::lock_guard<std::mutex> lock(self->run_mutex_); --self->runs_in_flight_; }
+      {
+        std::lock_guard<std::mutex> lock(self->run_mutex_);
+        --self->runs_in_flight_;
+      }
       self->run_cv_.notify_one();
     }
   } leave{this};

@@ -16,12 +16,12 @@ namespace yolo {
 
 struct SessionConfig {
   std::string ort_library;
-  int intra_op_threads = 0;   // 0 = ORT default (one per core)
-  int parallel_runs = 1;      // how many Run() may execute at once on this session
+  int intra_op_threads = 0;  // 0 = ORT default (one per core)
+  int parallel_runs = 1;     // how many Run() may execute at once on this session
   bool allow_spinning = true;
-  int graph_optimization = 99;  // ORT GraphOptimizationLevel
-  std::string optimized_model_path;  // non-empty: ORT writes the optimized graph there (load-time cache)
-  std::vector<std::string> providers;  // "cpu", "cuda", "tensorrt"
+  int graph_optimization = 99;                                      // ORT GraphOptimizationLevel
+  std::string optimized_model_path;                                 // non-empty: ORT writes the optimized graph there (load-time cache)
+  std::vector<std::string> providers;                               // "cpu", "cuda", "tensorrt"
   std::vector<std::pair<std::string, std::string>> config_entries;  // extra ORT session config entries (ortConfig)
   int device_id = 0;
 };

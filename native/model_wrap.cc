@@ -5,8 +5,8 @@
 #include "addon_data.h"
 #include "errors.h"
 #include "js_convert.h"
-#include "output_layout.h"
 #include "ort_runtime.h"
+#include "output_layout.h"
 #include "pipeline.h"
 #include "plot.h"
 #include "promise_worker.h"
@@ -61,13 +61,15 @@ class PlotWorker : public PromiseWorker {
   void Execute() override {
     Guard([&] {
       if (!input_.url.empty() || (input_.raw == nullptr && (input_.path.empty() ? LooksLikeVideo(input_.bytes.data(), input_.bytes.size())
-                                                                                   : PathIsVideo(input_.path)))) {
-        throw Error(code::kInvalidInput, input_.label + " is a video or a live source: plot() draws one image (predict with { plot: true } draws frames)");
+                                                                                : PathIsVideo(input_.path)))) {
+        throw Error(code::kInvalidInput,
+                    input_.label + " is a video or a live source: plot() draws one image (predict with { plot: true } draws frames)");
       }
       cv::Mat bgr = DecodeStill(input_, options_.max_pixels);
       if (bgr.rows != result_.orig_h || bgr.cols != result_.orig_w) {
-        throw Error(code::kInvalidArgument, "result.shape [" + std::to_string(result_.orig_h) + ", " + std::to_string(result_.orig_w) + "] is not the shape of " +
-                                                input_.label + " [" + std::to_string(bgr.rows) + ", " + std::to_string(bgr.cols) + "]: plot the result with its own image");
+        throw Error(code::kInvalidArgument, "result.shape [" + std::to_string(result_.orig_h) + ", " + std::to_string(result_.orig_w) +
+                                                "] is not the shape of " + input_.label + " [" + std::to_string(bgr.rows) + ", " +
+                                                std::to_string(bgr.cols) + "]: plot the result with its own image");
       }
       DrawResult(bgr, result_, session_->info(), options_.plot);
       picture_ = EncodePicture(bgr, options_.plot);
@@ -156,7 +158,8 @@ Napi::Value ModelWrap::Plot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::shared_ptr<ModelSession> session = Session(env);
   return OnJsThread(env, [&]() -> Napi::Value {
-    if (info.Length() < 3 || !info[1].IsObject() || !info[2].IsObject()) throw Error(code::kInternal, "plot(input, image, options) expected");
+    if (info.Length() < 3 || !info[1].IsObject() || !info[2].IsObject())
+      throw Error(code::kInternal, "plot(input, image, options) expected");
     const PredictOptions options = ReadPredictOptions(info[2].As<Napi::Object>());
     InputSource input = ReadInput(info[0], "input buffer", options.max_pixels);
     ImageResult result = ReadImageResult(info[1].As<Napi::Object>(), session->info());

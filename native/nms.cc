@@ -12,7 +12,10 @@ std::vector<int> NmsSorted(const float* boxes, int n, float iou_threshold, int m
   if (n <= 0) return keep;
   std::vector<float> x1(n), y1(n), x2(n), y2(n), area(n);
   for (int i = 0; i < n; ++i) {
-    x1[i] = boxes[4 * i]; y1[i] = boxes[4 * i + 1]; x2[i] = boxes[4 * i + 2]; y2[i] = boxes[4 * i + 3];
+    x1[i] = boxes[4 * i];
+    y1[i] = boxes[4 * i + 1];
+    x2[i] = boxes[4 * i + 2];
+    y2[i] = boxes[4 * i + 3];
     area[i] = (x2[i] - x1[i]) * (y2[i] - y1[i]);  // torchvision: no +1
   }
   std::vector<uint8_t> suppressed(n, 0);
@@ -20,7 +23,8 @@ std::vector<int> NmsSorted(const float* boxes, int n, float iou_threshold, int m
     if (suppressed[i]) continue;
     keep.push_back(i);
     if (simd) {
-      SuppressByIou(x1.data(), y1.data(), x2.data(), y2.data(), area.data(), suppressed.data(), i + 1, n, x1[i], y1[i], x2[i], y2[i], area[i], iou_threshold);
+      SuppressByIou(x1.data(), y1.data(), x2.data(), y2.data(), area.data(), suppressed.data(), i + 1, n, x1[i], y1[i], x2[i], y2[i],
+                    area[i], iou_threshold);
       continue;
     }
     for (int j = i + 1; j < n; ++j) {
@@ -62,8 +66,8 @@ std::vector<int> NmsRotatedSorted(const float* boxes, int n, float iou_threshold
       keep.push_back(i);
       if (static_cast<int>(keep.size()) >= max_keep) break;
     }
-    kernels.suppress_by_probiou(x.data(), y.data(), a.data(), b.data(), c.data(), det.data(), dropped.data(), i + 1, n,
-                                x[i], y[i], a[i], b[i], c[i], det[i], iou_threshold);
+    kernels.suppress_by_probiou(x.data(), y.data(), a.data(), b.data(), c.data(), det.data(), dropped.data(), i + 1, n, x[i], y[i], a[i],
+                                b[i], c[i], det[i], iou_threshold);
   }
   return keep;
 }

@@ -47,7 +47,8 @@ void DecodeObb(DecodeContext& ctx, ImageResult& out) {
   const HeadOutput head = ReadHeadOutput(ctx);
   const int nc = static_cast<int>(ctx.info.names.size());
   const bool rows = IsRowHead(head.head);
-  const std::vector<Candidate> kept = rows ? SelectRows(head, nc, ctx.options) : RotatedNms(SelectCandidates(head, nc, ctx.options, true), ctx.options);
+  const std::vector<Candidate> kept =
+      rows ? SelectRows(head, nc, ctx.options) : RotatedNms(SelectCandidates(head, nc, ctx.options, true), ctx.options);
 
   const InverseLetterbox inv = BoxInverse(ctx.geometry, head.head);
   const float pad_x = static_cast<float>(inv.pad_x), pad_y = static_cast<float>(inv.pad_y), gain = static_cast<float>(inv.gain);
@@ -78,10 +79,8 @@ void DecodeObb(DecodeContext& ctx, ImageResult& out) {
     const float v1x = (w / 2) * cs, v1y = (w / 2) * sn;
     const float v2x = -(h / 2) * sn, v2y = (h / 2) * cs;
     const float pts[8] = {
-        (cx + v1x) + v2x, (cy + v1y) + v2y,
-        (cx + v1x) - v2x, (cy + v1y) - v2y,
-        (cx - v1x) - v2x, (cy - v1y) - v2y,
-        (cx - v1x) + v2x, (cy - v1y) + v2y,
+        (cx + v1x) + v2x, (cy + v1y) + v2y, (cx + v1x) - v2x, (cy + v1y) - v2y,
+        (cx - v1x) - v2x, (cy - v1y) - v2y, (cx - v1x) + v2x, (cy - v1y) + v2y,
     };
     ResultItem item;
     item.cls = c.cls;

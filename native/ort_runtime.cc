@@ -43,8 +43,8 @@ Ort::Env& OrtEnvironment(const std::string& library_path) {
   const OrtApi* api = base->GetApi(ORT_API_VERSION);
   if (!api) {
     throw Error(code::kOrtLibrary, "ONNX Runtime '" + library_path + "' (version " + base->GetVersionString() +
-                                       ") does not provide API version " + std::to_string(ORT_API_VERSION) +
-                                       "; ORT >= 1." + std::to_string(ORT_API_VERSION) + " is required");
+                                       ") does not provide API version " + std::to_string(ORT_API_VERSION) + "; ORT >= 1." +
+                                       std::to_string(ORT_API_VERSION) + " is required");
   }
   Ort::InitApi(api);
   g_version = base->GetVersionString();

@@ -31,7 +31,8 @@ namespace {
 std::string OutputsText(const ModelInfo& info, const std::vector<std::vector<int64_t>>& shapes) {
   std::string s;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    s += (i ? ", " : "") + (i < info.output_names.size() ? info.output_names[i] : "output" + std::to_string(i)) + " " + ShapeText(shapes[i]);
+    s +=
+        (i ? ", " : "") + (i < info.output_names.size() ? info.output_names[i] : "output" + std::to_string(i)) + " " + ShapeText(shapes[i]);
   }
   return s;
 }
@@ -58,7 +59,8 @@ Head HeadFromShape(const ModelInfo& info, const std::vector<std::vector<int64_t>
   const bool rows_confirmed = w.row > 0 && axis2 == w.row;
   const bool rows_refuted = w.row > 0 && axis2 >= 0 && axis2 != w.row;
   if (classic_confirmed && rows_confirmed) {
-    throw Error(code::kModelUnsupported, where + "its output0 " + ShapeText(out0) + " fits both the classic and the row layout; " + expected());
+    throw Error(code::kModelUnsupported,
+                where + "its output0 " + ShapeText(out0) + " fits both the classic and the row layout; " + expected());
   }
   if (classic_confirmed) return Head::kClassic;
   if (rows_confirmed) return Head::kEnd2End;
@@ -82,8 +84,9 @@ void ExplainTopKFailure(const std::vector<int64_t>& input_shape, const std::stri
   const std::string k = bracketed("k argument"), anchors = bracketed("axis dim value");
   if (k.empty() || anchors.empty()) return;
   const std::string size = input_shape.size() == 4 ? std::to_string(input_shape[3]) + "x" + std::to_string(input_shape[2]) : "this";
-  throw Error(code::kInvalidArgument, "this end-to-end model selects its top " + k + " boxes inside the graph, and a " + size + " input has only " +
-                                          anchors + " anchors: use a larger imgsz (Ultralytics fails on this input too). ONNX Runtime: " + ort_message);
+  throw Error(code::kInvalidArgument,
+              "this end-to-end model selects its top " + k + " boxes inside the graph, and a " + size + " input has only " + anchors +
+                  " anchors: use a larger imgsz (Ultralytics fails on this input too). ONNX Runtime: " + ort_message);
 }
 
 }  // namespace yolo

@@ -103,8 +103,10 @@ void RunStaged(ModelSession& session, const Staged* group, size_t n, const Predi
     for (size_t i = 0; i < n; ++i) {
       const auto t0 = Clock::now();
       float* slice = tensor.data() + i * plane;
-      if (info.task == Task::kClassify) ClassifyToTensor(*group[i].bgr, in_h, in_w, slice, options.simd);  // BGR (Stage)
-      else LetterboxToTensor(*group[i].bgr, group[i].geometry, slice, options.simd, group[i].format);
+      if (info.task == Task::kClassify)
+        ClassifyToTensor(*group[i].bgr, in_h, in_w, slice, options.simd);  // BGR (Stage)
+      else
+        LetterboxToTensor(*group[i].bgr, group[i].geometry, slice, options.simd, group[i].format);
       group[i].result->t_pre += Ms(t0, Clock::now());
     }
     t1 = Clock::now();
@@ -293,7 +295,7 @@ bool PredictFrames(ModelSession& session, FrameSource& source, const PredictOpti
 std::vector<ImageResult> Predict(ModelSession& session, const PredictRequest& request) {
   const PredictOptions& options = request.options;
   std::vector<ImageResult> results;
-  std::vector<StillImage> images;                 // consecutive images, predicted together
+  std::vector<StillImage> images;                // consecutive images, predicted together
   std::vector<std::vector<uint8_t>> file_bytes;  // inputs given as paths, read here (moving the outer vector keeps each buffer)
   auto flush = [&] {
     for (auto& r : PredictImages(session, images, options, request.abort)) results.push_back(std::move(r));

@@ -39,7 +39,9 @@ class PromiseWorker : public Napi::AsyncWorker {
       Fail(code::kInternal, e.what());
     }
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(MakeError(Env(), code_.empty() ? code::kInternal : code_, e.Message()).Value()); }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(MakeError(Env(), code_.empty() ? code::kInternal : code_, e.Message()).Value());
+  }
 
   Napi::Promise::Deferred deferred_;
 

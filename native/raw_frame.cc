@@ -26,8 +26,7 @@ int64_t Size(double v, const char* field, int64_t max, const std::string& what) 
 }  // namespace
 
 cv::Mat RawFrame::View() const {
-  return cv::Mat(height, width, CV_8UC(ChannelsOf(format)), pixels.get(),
-                 static_cast<size_t>(width) * ChannelsOf(format));
+  return cv::Mat(height, width, CV_8UC(ChannelsOf(format)), pixels.get(), static_cast<size_t>(width) * ChannelsOf(format));
 }
 
 std::shared_ptr<const RawFrame> CopyRawFrame(const RawFrameSpec& spec, int64_t max_pixels, const std::string& what) {

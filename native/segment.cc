@@ -58,7 +58,10 @@ std::pair<int, int> MinIndex(const std::vector<cv::Point>& a, const std::vector<
     for (size_t j = 0; j < b.size(); ++j) {
       const int64_t dx = a[i].x - b[j].x, dy = a[i].y - b[j].y;
       const int64_t d = dx * dx + dy * dy;
-      if (best < 0 || d < best) { best = d; at = {static_cast<int>(i), static_cast<int>(j)}; }
+      if (best < 0 || d < best) {
+        best = d;
+        at = {static_cast<int>(i), static_cast<int>(j)};
+      }
     }
   }
   return at;
@@ -205,8 +208,8 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
   out.results.reserve(kept.size());
   for (const Candidate& c : kept) {
     MaskWindow win;
-    const bool nonempty = crop_at_input ? UpsampleThenCrop(c, rows, cols, &win)
-                                        : CropThenUpsample(c, width_ratio, height_ratio, mh, mw, rows, cols, &win);
+    const bool nonempty =
+        crop_at_input ? UpsampleThenCrop(c, rows, cols, &win) : CropThenUpsample(c, width_ratio, height_ratio, mh, mw, rows, cols, &win);
     // An empty mask drops the detection (the predictor's `keep`); the validator (options.val) keeps it, without a
     // polygon.
     if (!nonempty) {
@@ -240,8 +243,8 @@ void DecodeSegment(DecodeContext& ctx, ImageResult& out) {
     for (int y = 0; y < oh; ++y) {
       const int yo = oy0 + y;
       kernels.blend_rows_positive(scratch.hrows.data() + static_cast<size_t>(rows.i0[yo] - sr0) * ow,
-                                  scratch.hrows.data() + static_cast<size_t>(rows.i1[yo] - sr0) * ow, rows.w0[yo],
-                                  rows.w1[yo], scratch.mask.ptr<uint8_t>(y), ow);
+                                  scratch.hrows.data() + static_cast<size_t>(rows.i1[yo] - sr0) * ow, rows.w0[yo], rows.w1[yo],
+                                  scratch.mask.ptr<uint8_t>(y), ow);
     }
     if (cv::countNonZero(scratch.mask) == 0) {  // keep = masks.sum((-2, -1)) > 0
       if (ctx.options.val) out.results.push_back(BoxResult(c, g, head.head));

@@ -10,8 +10,8 @@
 namespace yolo {
 namespace scalar {
 
-void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
-                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags, int begin,
+                   int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
   for (int j = begin; j < end; ++j) {
     const float w = std::max(0.f, std::min(ix2, x2[j]) - std::max(ix1, x1[j]));
     const float h = std::max(0.f, std::min(iy2, y2[j]) - std::max(iy1, y1[j]));
@@ -51,9 +51,8 @@ bool ProbiouAtLeast(float t12, float arg, float threshold) {
   return ProbiouFromBd(t12 + t3, threshold);
 }
 
-void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det,
-                       uint8_t* flags, int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet,
-                       float threshold) {
+void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det, uint8_t* flags,
+                       int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet, float threshold) {
   for (int j = begin; j < end; ++j) {
     if (flags[j]) continue;  // already dropped: the answer cannot change
     const float A = ia + a[j], B = ib + b[j], C = ic + c[j];
@@ -147,12 +146,8 @@ const char* Name() {
 namespace {
 
 const SimdKernels kScalar = {
-    &scalar::SuppressByIou,
-    &scalar::MaskDot,
-    &scalar::BlendRowsPositive,
-    &scalar::SuppressByProbiou,
-    &scalar::BgrToUnitRgb,
-    &scalar::ResampleHorizontalBgr,
+    &scalar::SuppressByIou,     &scalar::MaskDot,      &scalar::BlendRowsPositive,
+    &scalar::SuppressByProbiou, &scalar::BgrToUnitRgb, &scalar::ResampleHorizontalBgr,
     &scalar::ResampleVertical,
 };
 
@@ -194,8 +189,8 @@ const SimdKernels& ScalarKernels() { return kScalar; }
 const SimdKernels& ActiveKernels() { return *Choose().table; }
 const char* SimdPath() { return Choose().name; }
 
-void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
-                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags, int begin,
+                   int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
   ActiveKernels().suppress_by_iou(x1, y1, x2, y2, area, flags, begin, end, ix1, iy1, ix2, iy2, iarea, threshold);
 }
 

@@ -36,9 +36,9 @@ constexpr int kResamplePrecisionBits = 22;
 // so a SIMD path may read taps in groups of kTapGroup (AVX2: two pixels of four int32 lanes per vector).
 struct HorizontalTaps {
   static constexpr int kTapGroup = 2;
-  int n = 0;                     // output pixels
-  int span = 0;                  // weight slots per output: the largest count, rounded up to kTapGroup
-  std::vector<int> start;        // non-decreasing, as is start + count
+  int n = 0;               // output pixels
+  int span = 0;            // weight slots per output: the largest count, rounded up to kTapGroup
+  std::vector<int> start;  // non-decreasing, as is start + count
   std::vector<int> count;
   std::vector<int32_t> weight4;  // n * span * 4
   int SourceBegin() const { return start.front(); }
@@ -51,9 +51,8 @@ struct SimdKernels {
   // flags[j] = 1 for j in [begin, end) where IoU(box i, box j) > threshold, i = (ix1, iy1, ix2, iy2, iarea); flags
   // already set stay set. Float arithmetic exactly as nms.cc / torchvision: w = max(0, min(ix2,x2)-max(ix1,x1)),
   // h likewise, inter = w*h, iou = inter / ((iarea + area[j]) - inter).
-  void (*suppress_by_iou)(const float* x1, const float* y1, const float* x2, const float* y2, const float* area,
-                          uint8_t* flags, int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea,
-                          float threshold);
+  void (*suppress_by_iou)(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags, int begin,
+                          int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
 
   // Mask logits of one prototype row segment: out[j] = sum_{k=0..nk-1} coeffs[k] * protos[k * plane + j] for
   // j in [0, n), accumulated from 0.f in k order, one rounded multiply and one rounded add per term (no FMA).
@@ -70,9 +69,9 @@ struct SimdKernels {
   //   t12 = ((A*(dy*dy) + B*((ix-x)*(ix-x))) / den) * 0.25 + (((C*(x-ix))*dy) / den) * 0.5
   //   arg = D / (4*sqrt(idet*det) + 1e-7) + 1e-7
   // then scalar::ProbiouAtLeast(t12, arg, threshold) (the transcendentals, always the scalar libm ones).
-  void (*suppress_by_probiou)(const float* x, const float* y, const float* a, const float* b, const float* c,
-                              const float* det, uint8_t* flags, int begin, int end, float ix, float iy, float ia,
-                              float ib, float ic, float idet, float threshold);
+  void (*suppress_by_probiou)(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det,
+                              uint8_t* flags, int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet,
+                              float threshold);
 
   // Letterbox tail: one row of interleaved BGR uint8 -> three float planes in RGB order, each value v / 255.f
   // (float32 division, correctly rounded, so equal to a table of i / 255.f), j in [0, n).
@@ -90,13 +89,12 @@ struct SimdKernels {
 
 // The scalar reference kernels (also what the tables point at for kernels that are not vectorised).
 namespace scalar {
-void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
-                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags, int begin,
+                   int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
 void MaskDot(const float* protos, size_t plane, const float* coeffs, int nk, float* out, int n);
 void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uint8_t* out, int n);
-void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det,
-                       uint8_t* flags, int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet,
-                       float threshold);
+void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det, uint8_t* flags,
+                       int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet, float threshold);
 // The transcendental tail of batch_probiou, shared by every path (never inlined into a SIMD compilation):
 // t3 = log(arg) * 0.5; bd = clamp(t12 + t3, 1e-7, 100); iou = 1 - sqrt(1 - exp(-bd) + 1e-7); returns iou >= threshold.
 // Shortcut (exact): t12 >= 100 and arg >= 1 (so t3 >= 0) means bd == 100, whose answer is computed once per call.
@@ -116,11 +114,16 @@ inline const SimdKernels& Kernels(bool simd) { return simd ? ActiveKernels() : S
 const char* SimdPath();
 
 // Active-path shortcut kept for nms.cc.
-void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
-                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags, int begin,
+                   int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold);
 
 // Per-compilation tables (internal to simd*.cc; nullptr where that path is not built for this target).
-namespace simd_baseline { const SimdKernels* Table(); const char* Name(); }
-namespace simd_avx2 { const SimdKernels* Table(); }
+namespace simd_baseline {
+const SimdKernels* Table();
+const char* Name();
+}  // namespace simd_baseline
+namespace simd_avx2 {
+const SimdKernels* Table();
+}
 
 }  // namespace yolo

@@ -19,8 +19,8 @@ using namespace cv;  // the universal intrinsics of this compilation (cv::hal_ba
 #if CV_SIMD
 constexpr int kLanes = v_float32::nlanes;
 
-void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags,
-                   int begin, int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
+void SuppressByIou(const float* x1, const float* y1, const float* x2, const float* y2, const float* area, uint8_t* flags, int begin,
+                   int end, float ix1, float iy1, float ix2, float iy2, float iarea, float threshold) {
   int j = begin;
   const v_float32 vx1 = vx_setall_f32(ix1), vy1 = vx_setall_f32(iy1), vx2 = vx_setall_f32(ix2), vy2 = vx_setall_f32(iy2);
   const v_float32 varea = vx_setall_f32(iarea), vthr = vx_setall_f32(threshold), zero = vx_setzero_f32();
@@ -81,9 +81,8 @@ void BlendRowsPositive(const float* r0, const float* r1, float w0, float w1, uin
   if (j < n) scalar::BlendRowsPositive(r0 + j, r1 + j, w0, w1, out + j, n - j);
 }
 
-void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det,
-                       uint8_t* flags, int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet,
-                       float threshold) {
+void SuppressByProbiou(const float* x, const float* y, const float* a, const float* b, const float* c, const float* det, uint8_t* flags,
+                       int begin, int end, float ix, float iy, float ia, float ib, float ic, float idet, float threshold) {
   // The algebra of scalar::SuppressByProbiou lane-wise (same operations in the same order; v_sqrt is the correctly
   // rounded IEEE sqrt like std::sqrt), the log / exp tail through the scalar scalar::ProbiouAtLeast, except for the
   // common "far apart" lanes (t12 >= 100 and arg >= 1), whose answer is the same constant on both paths.
@@ -284,13 +283,7 @@ void ResampleVertical(const uint8_t* const* rows, const int32_t* weight, int tap
 }
 
 const SimdKernels kKernels = {
-    &SuppressByIou,
-    &MaskDot,
-    &BlendRowsPositive,
-    &SuppressByProbiou,
-    &BgrToUnitRgb,
-    &ResampleHorizontalBgr,
-    &ResampleVertical,
+    &SuppressByIou, &MaskDot, &BlendRowsPositive, &SuppressByProbiou, &BgrToUnitRgb, &ResampleHorizontalBgr, &ResampleVertical,
 };
 #endif  // CV_SIMD
 

@@ -95,7 +95,8 @@ Napi::Function VideoStreamWrap::Define(Napi::Env env) {
 
 Napi::Value VideoStreamWrap::Next(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const size_t count = info.Length() > 0 && info[0].IsNumber() ? static_cast<size_t>(std::max(1, info[0].As<Napi::Number>().Int32Value())) : 1;
+  const size_t count =
+      info.Length() > 0 && info[0].IsNumber() ? static_cast<size_t>(std::max(1, info[0].As<Napi::Number>().Int32Value())) : 1;
   if (!state_ || state_->ended) {
     auto deferred = Napi::Promise::Deferred::New(env);
     deferred.Resolve(Napi::Array::New(env, 0));
@@ -107,7 +108,7 @@ Napi::Value VideoStreamWrap::Next(const Napi::CallbackInfo& info) {
 
 Napi::Value VideoStreamWrap::Close(const Napi::CallbackInfo& info) {
   if (state_) state_->stop->store(true);  // a live source stops capturing, and a chunk waiting for a frame ends, at once
-  state_.reset();  // a chunk in flight keeps its own reference; the reader dies with the last of them
+  state_.reset();                         // a chunk in flight keeps its own reference; the reader dies with the last of them
   return info.Env().Undefined();
 }
 

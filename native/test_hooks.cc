@@ -28,7 +28,10 @@ Napi::Value DecodedTensorHook(const Napi::CallbackInfo& info, Size&& size, Fill&
     Napi::Object o = Napi::Object::New(env);
     o.Set("data", out);
     Napi::Array shape = Napi::Array::New(env, 4);
-    shape.Set(0u, 1); shape.Set(1u, 3); shape.Set(2u, h); shape.Set(3u, w);
+    shape.Set(0u, 1);
+    shape.Set(1u, 3);
+    shape.Set(2u, h);
+    shape.Set(3u, w);
     o.Set("shape", shape);
     return o;
   } catch (const Error& e) {
@@ -131,7 +134,9 @@ Napi::Value NmsForTest(const Napi::CallbackInfo& info) {
 }
 
 // Test hook: video readers alive (a stream closed early must have released its reader).
-Napi::Value LiveVideoReaders(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(VideoReader::Alive())); }
+Napi::Value LiveVideoReaders(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(VideoReader::Alive()));
+}
 
 }  // namespace
 

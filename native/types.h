@@ -54,13 +54,13 @@ struct PredictOptions {
   float conf = 0.f;
   float iou = 0.f;
   int max_det = 0;
-  std::vector<int> classes;      // keep only these classes (Ultralytics `classes`); empty = all
-  int top_k = 0;                 // classify: > 1 also reports the top-k classes as `top5`
-  int64_t max_pixels = 0;        // 0 = no limit
-  bool rect = false;             // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square
-  bool simd = false;             // false selects the scalar reference kernels (tests compare both)
-  bool fast_decode = false;      // JPEG: decode at a reduced DCT scale when much larger than the input (image.h)
-  int batch = 0;                 // images per inference on dynamic-batch models (Ultralytics' batch)
+  std::vector<int> classes;  // keep only these classes (Ultralytics `classes`); empty = all
+  int top_k = 0;             // classify: > 1 also reports the top-k classes as `top5`
+  int64_t max_pixels = 0;    // 0 = no limit
+  bool rect = false;         // dynamic models: minimal "rect" letterbox (Ultralytics default); false = square
+  bool simd = false;         // false selects the scalar reference kernels (tests compare both)
+  bool fast_decode = false;  // JPEG: decode at a reduced DCT scale when much larger than the input (image.h)
+  int batch = 0;             // images per inference on dynamic-batch models (Ultralytics' batch)
   int vid_stride = 0;
   int64_t max_frames = 0;        // 0 = all
   int64_t max_video_frames = 0;  // refuse longer videos (0 = no limit)
@@ -77,20 +77,20 @@ struct ResultItem {
   int cls = 0;
   float conf = 0.f;
   std::vector<double> box;
-  std::vector<float> seg_x, seg_y;        // segment polygon, original pixels
+  std::vector<float> seg_x, seg_y;         // segment polygon, original pixels
   std::vector<float> kpt_x, kpt_y, kpt_v;  // pose keypoints, original pixels + confidence
 };
 
 struct ImageResult {
   int orig_h = 0, orig_w = 0;
-  int input_h = 0, input_w = 0;  // network input actually used
+  int input_h = 0, input_w = 0;             // network input actually used
   double t_pre = 0, t_inf = 0, t_post = 0;  // milliseconds
   double t_decode = 0;                      // the decode part of t_pre (benchmarks split the preprocess stage)
   int64_t frame = -1;                       // video frame index, -1 for still images
   double timestamp_ms = -1;                 // video / live frames: the frame's time in the stream, -1 unknown
   std::vector<uint8_t> plot;                // predict(..., { plot }): the encoded picture (JPEG or PNG)
   std::vector<ResultItem> results;
-  std::vector<std::pair<int, float>> top;   // classify: top-k (class, probability)
+  std::vector<std::pair<int, float>> top;  // classify: top-k (class, probability)
 };
 
 }  // namespace yolo

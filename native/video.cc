@@ -23,7 +23,9 @@ namespace {
 
 std::atomic<int64_t> g_alive{0};
 
-bool Has(const uint8_t* d, size_t n, size_t at, const char* magic, size_t len) { return n >= at + len && std::memcmp(d + at, magic, len) == 0; }
+bool Has(const uint8_t* d, size_t n, size_t at, const char* magic, size_t len) {
+  return n >= at + len && std::memcmp(d + at, magic, len) == 0;
+}
 
 // HEIF / AVIF still images are ISO-BMFF too; they are images (not decodable by OpenCV 4.6 imgcodecs, but not videos).
 bool IsStillImageBrand(const uint8_t* brand) {
@@ -50,8 +52,8 @@ bool HasVideoExtension(const std::string& path) {
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return false;
   const std::string ext = Lower(path.substr(dot + 1));
   // Ultralytics VID_FORMATS, plus a few more containers FFmpeg reads.
-  static const char* kExt[] = {"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm",
-                               "flv", "3gp", "ogv", "m2ts", "mts", "h264", "264", "h265", "265", "hevc"};
+  static const char* kExt[] = {"asf",  "avi", "gif", "m4v", "mkv",  "mov", "mp4",  "mpeg", "mpg",  "ts",  "wmv",
+                               "webm", "flv", "3gp", "ogv", "m2ts", "mts", "h264", "264",  "h265", "265", "hevc"};
   for (const char* e : kExt) {
     if (ext == e) return true;
   }
@@ -82,10 +84,10 @@ bool LooksLikeVideo(const uint8_t* d, size_t n) {
   if (Has(d, n, 0, "FLV\x01", 4)) return true;
   if (Has(d, n, 0, "\x30\x26\xB2\x75\x8E\x66\xCF\x11", 8)) return true;  // ASF / WMV
   if (Has(d, n, 0, "OggS", 4)) return true;
-  if (Has(d, n, 0, "GIF87a", 6) || Has(d, n, 0, "GIF89a", 6)) return true;  // Ultralytics reads GIFs as videos
+  if (Has(d, n, 0, "GIF87a", 6) || Has(d, n, 0, "GIF89a", 6)) return true;                 // Ultralytics reads GIFs as videos
   if (d[0] == 0 && d[1] == 0 && d[2] == 1 && (d[3] == 0xBA || d[3] == 0xB3)) return true;  // MPEG program / elementary stream
-  if (n > 376 && d[0] == 0x47 && d[188] == 0x47 && d[376] == 0x47) return true;          // MPEG transport stream
-  if (n >= 5 && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 1) {                         // Annex B H.264 / H.265
+  if (n > 376 && d[0] == 0x47 && d[188] == 0x47 && d[376] == 0x47) return true;            // MPEG transport stream
+  if (n >= 5 && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 1) {                        // Annex B H.264 / H.265
     const int h264 = d[4] & 0x1F, h265 = (d[4] >> 1) & 0x3F;
     if (h264 == 7 || h264 == 9 || h265 == 32 || h265 == 33 || h265 == 35) return true;
   }
@@ -141,8 +143,8 @@ void VideoReader::RemoveTemp() {
 
 void VideoReader::CheckFrameSize(int64_t width, int64_t height) const {
   if (limits_.max_pixels > 0 && width > 0 && height > 0 && width * height > limits_.max_pixels) {
-    throw Error(code::kImageTooLarge, what_ + " has " + std::to_string(width) + "x" + std::to_string(height) + " frames, over the limit of " +
-                                          std::to_string(limits_.max_pixels) + " pixels (maxPixels)");
+    throw Error(code::kImageTooLarge, what_ + " has " + std::to_string(width) + "x" + std::to_string(height) +
+                                          " frames, over the limit of " + std::to_string(limits_.max_pixels) + " pixels (maxPixels)");
   }
 }
 
@@ -169,7 +171,8 @@ void VideoReader::Open(const std::string& path) {
     throw Error(code::kVideoDecode, what_ + " could not be opened as a video (corrupt, truncated or an unsupported container/codec)");
   }
   // The stream's declared frame size and length, before the first frame is decoded.
-  CheckFrameSize(static_cast<int64_t>(impl_->capture.get(cv::CAP_PROP_FRAME_WIDTH)), static_cast<int64_t>(impl_->capture.get(cv::CAP_PROP_FRAME_HEIGHT)));
+  CheckFrameSize(static_cast<int64_t>(impl_->capture.get(cv::CAP_PROP_FRAME_WIDTH)),
+                 static_cast<int64_t>(impl_->capture.get(cv::CAP_PROP_FRAME_HEIGHT)));
   const int64_t count = frame_count_hint();
   if (limits_.frame_limit > 0 && count > 0) {
     int64_t processed = (count + limits_.vid_stride - 1) / limits_.vid_stride;
@@ -196,7 +199,8 @@ std::unique_ptr<VideoReader> VideoReader::OpenBytes(const uint8_t* data, size_t 
   std::vector<char> name(templ.begin(), templ.end());
   name.push_back('\0');
   const int fd = ::mkstemp(name.data());  // O_EXCL, mode 0600
-  if (fd < 0) throw Error(code::kInternal, "cannot create a temporary file for the video in '" + TempDir(tmpdir) + "': " + std::strerror(errno));
+  if (fd < 0)
+    throw Error(code::kInternal, "cannot create a temporary file for the video in '" + TempDir(tmpdir) + "': " + std::strerror(errno));
   reader->temp_path_ = name.data();  // from here on the reader's destructor removes it
   size_t written = 0;
   while (written < size) {
@@ -243,13 +247,17 @@ bool VideoReader::Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) {
   }
   CheckFrameSize(frame.cols, frame.rows);  // a stream whose size changed midway
   if (limits_.frame_limit > 0 && returned_ >= limits_.frame_limit) {
-    throw Error(code::kVideoTooLong, what_ + " has more than " + std::to_string(limits_.frame_limit) + " frames to process, over the limit");
+    throw Error(code::kVideoTooLong,
+                what_ + " has more than " + std::to_string(limits_.frame_limit) + " frames to process, over the limit");
   }
   if (frame.type() != CV_8UC3) {
     cv::Mat converted;
-    if (frame.channels() == 1) cv::cvtColor(frame, converted, cv::COLOR_GRAY2BGR);
-    else if (frame.channels() == 4) cv::cvtColor(frame, converted, cv::COLOR_BGRA2BGR);
-    else throw Error(code::kVideoDecode, what_ + " decodes to an unsupported pixel format");
+    if (frame.channels() == 1)
+      cv::cvtColor(frame, converted, cv::COLOR_GRAY2BGR);
+    else if (frame.channels() == 4)
+      cv::cvtColor(frame, converted, cv::COLOR_BGRA2BGR);
+    else
+      throw Error(code::kVideoDecode, what_ + " decodes to an unsupported pixel format");
     if (converted.depth() != CV_8U) converted.convertTo(converted, CV_8U);
     frame = converted;
   }
