@@ -271,7 +271,10 @@ fi
 
 # ---- FFmpeg: decoders and demuxers only, linked into the addon (docs/packaging.md says why) ------------------------
 FFMPEG_DECODERS=h264,hevc,mpeg4,h263,mpeg1video,mpeg2video,mjpeg,vp8,vp9,ffv1,gif,theora,msmpeg4v1,msmpeg4v2,msmpeg4v3,wmv1,wmv2,wmv3,vc1,flv,rawvideo,png,prores,dnxhd
-FFMPEG_DEMUXERS=mov,matroska,avi,mpegts,mpegps,flv,asf,ogg,gif,h264,hevc,m4v,mjpeg,mpegvideo,rawvideo
+FFMPEG_DEMUXERS=mov,matroska,avi,mpegts,mpegps,flv,asf,ogg,gif,h264,hevc,m4v,mjpeg,mpegvideo,rawvideo,mpjpeg,hls,rtsp,sdp,rtp
+# Live sources (model.stream of rtsp://, rtmp://, http://: MPEG-TS, MJPEG, HLS). No TLS library is built in, so
+# https:// and rtmps:// are not readable by this build.
+FFMPEG_PROTOCOLS=file,pipe,tcp,udp,http,httpproxy,rtp,rtmp
 FFMPEG_PARSERS=h264,hevc,mpeg4video,mpegvideo,mjpeg,vp8,vp9,vc1,h263,gif,png,dnxhd
 FFMPEG_BSFS=h264_mp4toannexb,hevc_mp4toannexb,mpeg4_unpack_bframes,vp9_superframe_split
 if ! stage_done ffmpeg; then
@@ -280,9 +283,9 @@ if ! stage_done ffmpeg; then
   cross=(); [ "$ARCH" = arm64 ] && cross=(--enable-cross-compile --arch=aarch64 --target-os=linux --cross-prefix="$CROSS_PREFIX")
   (cd "$BUILD/ffmpeg" && "$d/configure" --prefix="$PREFIX" --libdir="$PREFIX/lib" "${cross[@]}" --cc="$CC" --cxx="$CXX" \
       --enable-static --disable-shared --enable-pic --disable-debug --disable-doc --disable-programs \
-      --disable-autodetect --disable-network --disable-everything --disable-avdevice --disable-avfilter \
+      --disable-autodetect --enable-network --disable-everything --disable-avdevice --disable-avfilter \
       --disable-postproc --disable-swresample --enable-avcodec --enable-avformat --enable-avutil --enable-swscale \
-      --enable-pthreads --enable-zlib --enable-protocol=file,pipe \
+      --enable-pthreads --enable-zlib --enable-protocol="$FFMPEG_PROTOCOLS" \
       --enable-decoder="$FFMPEG_DECODERS" --enable-demuxer="$FFMPEG_DEMUXERS" --enable-parser="$FFMPEG_PARSERS" \
       --enable-bsf="$FFMPEG_BSFS" --extra-cflags="$CFLAGS -I$PREFIX/include" --extra-ldflags="$LDFLAGS -L$PREFIX/lib" \
       --pkg-config=pkg-config --pkg-config-flags=--static >&2 &&
@@ -349,7 +352,7 @@ has() { grep -Eq "^--[[:space:]]+$1:[[:space:]]+(YES|/)" "$info"; }
   echo "demuxers: $FFMPEG_DEMUXERS"
   echo "parsers:  $FFMPEG_PARSERS"
   echo "bsfs:     $FFMPEG_BSFS"
-  echo "protocols: file, pipe"
+  echo "protocols: $FFMPEG_PROTOCOLS"
 } > "$OUT/video.txt"
 
 # ---- for the addon's CMake (-DYOLO_NATIVE_DEPS_DIR=...) -----------------------------------------------------------
