@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "errors.h"
@@ -46,22 +45,6 @@ bool OpenCapture(cv::VideoCapture& cap, const std::string& url, const LiveOption
   } catch (const cv::Exception&) {
     return false;  // OpenCV's text names its build paths: the caller's message says what matters
   }
-}
-
-// 8-bit BGR, whatever the decoder produced.
-bool ToBgr(cv::Mat& frame) {
-  if (frame.empty()) return false;
-  if (frame.type() == CV_8UC3) return true;
-  cv::Mat converted;
-  if (frame.channels() == 1)
-    cv::cvtColor(frame, converted, cv::COLOR_GRAY2BGR);
-  else if (frame.channels() == 4)
-    cv::cvtColor(frame, converted, cv::COLOR_BGRA2BGR);
-  else
-    return false;
-  if (converted.depth() != CV_8U) converted.convertTo(converted, CV_8U);
-  frame = converted;
-  return true;
 }
 
 std::string SizeText(int64_t w, int64_t h) { return std::to_string(w) + "x" + std::to_string(h); }
@@ -166,7 +149,7 @@ void CaptureLoop(std::shared_ptr<LiveSource::Shared> sh, std::unique_ptr<cv::Vid
     f.index = at;
     bool got = false;
     try {
-      got = cap.retrieve(f.bgr) && ToBgr(f.bgr);
+      got = cap.retrieve(f.bgr) && DecodedFrameToBgr(f.bgr);
     } catch (const cv::Exception&) {
       got = false;
     }

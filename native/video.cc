@@ -68,6 +68,21 @@ std::string TempDir(const std::string& preferred) {
 
 }  // namespace
 
+bool DecodedFrameToBgr(cv::Mat& frame) {
+  if (frame.empty()) return false;
+  if (frame.type() == CV_8UC3) return true;
+  cv::Mat converted;
+  if (frame.channels() == 1)
+    cv::cvtColor(frame, converted, cv::COLOR_GRAY2BGR);
+  else if (frame.channels() == 4)
+    cv::cvtColor(frame, converted, cv::COLOR_BGRA2BGR);
+  else
+    return false;
+  if (converted.depth() != CV_8U) converted.convertTo(converted, CV_8U);
+  frame = converted;
+  return true;
+}
+
 void QuietFfmpegLogs() {
   if (!std::getenv("OPENCV_FFMPEG_DEBUG")) ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);  // AV_LOG_QUIET
 }
@@ -250,17 +265,7 @@ bool VideoReader::Next(cv::Mat* bgr, int64_t* index, double* timestamp_ms) {
     throw Error(code::kVideoTooLong,
                 what_ + " has more than " + std::to_string(limits_.frame_limit) + " frames to process, over the limit");
   }
-  if (frame.type() != CV_8UC3) {
-    cv::Mat converted;
-    if (frame.channels() == 1)
-      cv::cvtColor(frame, converted, cv::COLOR_GRAY2BGR);
-    else if (frame.channels() == 4)
-      cv::cvtColor(frame, converted, cv::COLOR_BGRA2BGR);
-    else
-      throw Error(code::kVideoDecode, what_ + " decodes to an unsupported pixel format");
-    if (converted.depth() != CV_8U) converted.convertTo(converted, CV_8U);
-    frame = converted;
-  }
+  if (!DecodedFrameToBgr(frame)) throw Error(code::kVideoDecode, what_ + " decodes to an unsupported pixel format");
   *bgr = frame;
   double ts = cap.get(cv::CAP_PROP_POS_MSEC);  // the decoded frame's presentation time
   if (ts <= 0 && last_ts_ >= 0) {

@@ -24,6 +24,9 @@ bool PathIsVideo(const std::string& path);
 // the user set OPENCV_FFMPEG_LOGLEVEL / OPENCV_FFMPEG_DEBUG. Call once, on the main thread, before any video opens.
 void QuietFfmpegLogs();
 
+// Makes a frame videoio decoded 8-bit BGR in place (gray, BGRA, 16-bit); false for an empty frame or another layout.
+bool DecodedFrameToBgr(cv::Mat& frame);
+
 // The prefix of the temporary files bytes are spilled to (tests look for leftovers with it).
 constexpr const char* kTempPrefix = "yolo-native-video-";
 

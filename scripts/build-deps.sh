@@ -275,6 +275,10 @@ FFMPEG_DEMUXERS=mov,matroska,avi,mpegts,mpegps,flv,asf,ogg,gif,h264,hevc,m4v,mjp
 # Live sources (model.stream of rtsp://, rtmp://, http://: MPEG-TS, MJPEG, HLS). No TLS library is built in, so
 # https:// and rtmps:// are not readable by this build.
 FFMPEG_PROTOCOLS=file,pipe,tcp,udp,http,httpproxy,rtp,rtmp
+# Annotated videos (stream's saveVideo, the CLI's --save): MPEG-4 part 2 in .mp4/.mov/.m4v (ipod)/.mkv, Motion JPEG
+# in .avi (LGPL encoders; H.264 would need GPL libx264).
+FFMPEG_ENCODERS=mpeg4,mjpeg
+FFMPEG_MUXERS=mp4,mov,ipod,matroska,avi
 FFMPEG_PARSERS=h264,hevc,mpeg4video,mpegvideo,mjpeg,vp8,vp9,vc1,h263,gif,png,dnxhd
 FFMPEG_BSFS=h264_mp4toannexb,hevc_mp4toannexb,mpeg4_unpack_bframes,vp9_superframe_split
 if ! stage_done ffmpeg; then
@@ -287,6 +291,7 @@ if ! stage_done ffmpeg; then
       --disable-postproc --disable-swresample --enable-avcodec --enable-avformat --enable-avutil --enable-swscale \
       --enable-pthreads --enable-zlib --enable-protocol="$FFMPEG_PROTOCOLS" \
       --enable-decoder="$FFMPEG_DECODERS" --enable-demuxer="$FFMPEG_DEMUXERS" --enable-parser="$FFMPEG_PARSERS" \
+      --enable-encoder="$FFMPEG_ENCODERS" --enable-muxer="$FFMPEG_MUXERS" \
       --enable-bsf="$FFMPEG_BSFS" --extra-cflags="$CFLAGS -I$PREFIX/include" --extra-ldflags="$LDFLAGS -L$PREFIX/lib" \
       --pkg-config=pkg-config --pkg-config-flags=--static >&2 &&
     make -j"$JOBS" >&2 && make install >&2) >"$BUILD/ffmpeg.log" 2>&1 || { tail -40 "$BUILD/ffmpeg.log" >&2; exit 1; }
@@ -353,6 +358,8 @@ has() { grep -Eq "^--[[:space:]]+$1:[[:space:]]+(YES|/)" "$info"; }
   echo "parsers:  $FFMPEG_PARSERS"
   echo "bsfs:     $FFMPEG_BSFS"
   echo "protocols: $FFMPEG_PROTOCOLS"
+  echo "encoders: $FFMPEG_ENCODERS"
+  echo "muxers:   $FFMPEG_MUXERS"
 } > "$OUT/video.txt"
 
 # ---- for the addon's CMake (-DYOLO_NATIVE_DEPS_DIR=...) -----------------------------------------------------------

@@ -241,3 +241,24 @@ videoTest('stream() accepts an image (one entry, no frame) and validates its opt
   assert.throws(() => model.stream([bus]), (e) => e instanceof YoloError && e.code === 'E_INVALID_INPUT');
   await assert.rejects(collect(model.stream(Buffer.from('nope'), OPTS)), (e) => e instanceof YoloError && e.code === 'E_DECODE_FAILED');
 });
+
+videoTest('saveVideo writes every processed frame, annotated, in each container it names (.mp4 .mov .m4v .mkv: MPEG-4; .avi: MJPEG)', async () => {
+  const want = { mp4: 'mpeg4', mov: 'mpeg4', m4v: 'mpeg4', mkv: 'mpeg4', avi: 'mjpeg' };
+  for (const [ext, codec] of Object.entries(want)) {
+    const out = join(dir, `saved.${ext}`);
+    const got = await collect(model.stream(clips.mp4.path, { ...OPTS, saveVideo: out }));
+    assert.equal(got.length, N, ext);
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_frames,width,height', '-of', 'json', out], { encoding: 'utf8' });
+    assert.equal(probe.status, 0, `${ext}: ${probe.stderr}`);
+    const s = JSON.parse(probe.stdout).streams[0];
+    assert.deepEqual([s.codec_name, Number(s.nb_read_frames), s.width, s.height], [codec, N, 320, 240], ext);
+  }
+  // the frames are drawn on: the saved first frame differs from the source's first frame where the boxes are
+  ffmpeg('-i', join(dir, 'saved.avi'), '-frames:v', '1', join(dir, 'saved-first.png'));
+  const drawn = native().__test.decodeImage(readFileSync(join(dir, 'saved-first.png')));
+  const plain = native().__test.decodeImage(readFileSync(clips.mp4.frames[0]));
+  let changed = 0;
+  for (let i = 0; i < drawn.data.length; i++) if (Math.abs(drawn.data[i] - plain.data[i]) > 60) changed++;
+  assert.ok(changed > 500, `${changed} channel values changed by the annotation`);
+  await assert.rejects(collect(model.stream(clips.mp4.path, { ...OPTS, saveVideo: join(dir, 'saved.gif') })), (e) => e instanceof YoloError && e.code === 'E_INVALID_ARGUMENT');
+});
