@@ -173,7 +173,14 @@ async function predictCommand(argv: string[]): Promise<void> {
 }
 
 async function infoCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { model: { type: 'string', short: 'm' }, 'models-dir': { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { model: { type: 'string', short: 'm' }, 'models-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   if (!values.model) throw new YoloError('E_INVALID_ARGUMENT', '--model is required');
   const model = await loadModel(values.model, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
   const { task, head, names, imgsz, stride, dynamic, inputShape, kptShape, path, metadata } = model;

@@ -107,3 +107,14 @@ test.skipIf(!hasFfmpeg)('a stream URL: one JSON line per frame, with frame and t
     server.kill('SIGKILL');
   }
 });
+
+test('--help on every command prints its usage and exits 0; an unknown command prints the usage and exits 2', () => {
+  for (const argv of [['--help'], ['predict', '--help'], ['info', '--help'], ['serve', '--help'], ['val', '--help'], ['bench', '--help']]) {
+    const r = run(argv);
+    assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^Usage/, argv.join(' '));
+  }
+  const r = run(['frobnicate']);
+  assert.equal(r.code, 2);
+  assert.match(r.stdout, /^Usage/);
+});
