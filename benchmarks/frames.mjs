@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DATA, MODELS, repoRoot } from '../test/helpers/golden.mjs';
-import { summarize } from './lib/stats.mjs';
 import { loadAverage, machineInfo } from './lib/machine.mjs';
 
 const require = createRequire(import.meta.url);
 const yn = require('../dist/cjs/index.js');
 const { native } = require('../dist/cjs/native.js');
+const { summarize } = require('../dist/cjs/bench/stats.js');
 const sharp = require('sharp');
 
 const { values: args } = parseArgs({
@@ -155,7 +155,7 @@ for (const p of [null, ...pictures.slice(1)]) {
   console.log(`30 fps ${r.picture}: ${r.predicted} predicted, ${r.dropped} dropped, event-loop delay p99 ${r.eventLoopDelay.p99} ms`);
 }
 
-const report = { date: new Date().toISOString(), machine: machineInfo(yn, loadStart), loadAverage: { start: loadStart, end: loadAverage() }, imgsz, iterations, latency, syncCall, eventLoop: loop };
+const report = { date: new Date().toISOString(), machine: machineInfo(loadStart), loadAverage: { start: loadStart, end: loadAverage() }, imgsz, iterations, latency, syncCall, eventLoop: loop };
 mkdirSync(args.out, { recursive: true });
 writeFileSync(join(args.out, 'frames.json'), `${JSON.stringify(report, null, 2)}\n`);
 const md = [
@@ -180,7 +180,7 @@ const md = [
   '',
   '| frames | offered | predicted (fps) | dropped | call latency p50 / p95 (ms) | event-loop delay p50 / p99 / max (ms) |',
   '|---|---|---|---|---|---|',
-  ...loop.map((r) => `| ${r.picture} | ${r.framesOffered} | ${r.predicted} (${r.predictedFps}) | ${r.dropped} | ${r.latency.p50} / ${r.latency.p95} | ${r.eventLoopDelay.p50} / ${r.eventLoopDelay.p99} / ${r.eventLoopDelay.max} |`),
+  ...loop.map((r) => `| ${r.picture} | ${r.framesOffered} | ${r.predicted} (${r.predictedFps}) | ${r.dropped} | ${r.latency.n ? `${r.latency.p50} / ${r.latency.p95}` : '–'} | ${r.eventLoopDelay.p50} / ${r.eventLoopDelay.p99} / ${r.eventLoopDelay.max} |`),
   '',
 ];
 writeFileSync(join(args.out, 'frames.md'), md.join('\n'));

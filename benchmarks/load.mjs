@@ -6,9 +6,9 @@
  * and after a final soak at the highest concurrency, which must not grow the RSS. Exits 1 on any error or growth.
  *
  *   node benchmarks/load.mjs [--duration 10] [--connections 1,2,4,8] [--imgsz 640] [--image path] [--model path]
- *                            [--threads 0] [--max-growth-mib 16]
+ *                            [--threads 0] [--max-growth-mib 16] [--out benchmarks/results]
  *
- * Writes benchmarks/results/load.json and load.md. Loopback only; never part of the test suite (npm run bench:load).
+ * Writes load.json and load.md to --out. Loopback only (npm run bench:load; test/bench.test.mjs runs a 1 s smoke of it).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: join(shared, 'models', 'fp32', 'yolov8n-int8dq-dynamic.onnx') },
     threads: { type: 'string', default: '0' },
     'max-growth-mib': { type: 'string', default: '16' },
+    out: { type: 'string', default: join(root, 'benchmarks', 'results') },
   },
 });
 const duration = Number(args.duration);
@@ -165,7 +166,7 @@ const md = [
   `Errors (connection errors, timeouts, non-2xx): ${report.errors}. Server exit code after SIGTERM: ${report.serverExit}. Verdict: ${report.ok ? 'OK' : 'FAILED'}.`,
   '',
 ].join('\n');
-const out = join(root, 'benchmarks', 'results');
+const out = args.out;
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'load.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(out, 'load.md'), md);

@@ -82,3 +82,30 @@ test('bench --tasks detect-yolo26: the end-to-end YOLO26 case, the peer reading 
   assert.ok(c.ratios.yoloNativeOverFloor > 0 && c.ratios.peerOverYoloNative > 0);
   assert.match(readFileSync(join(out, 'bench.md'), 'utf8'), /\| detect-yolo26 \| fp32\/yolo26n-int8dq-dynamic\.onnx \| 640x480 \|/);
 });
+
+test('bench:frames --quick: raw-frame vs JPEG latency, JS-thread time and the 30 fps event-loop rows, in frames.json and frames.md', () => {
+  const dir = join(out, 'frames');
+  const run = spawnSync(process.execPath, [join(repoRoot, 'benchmarks', 'frames.mjs'), '--quick', '--out', dir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, `bench:frames failed:\n${run.stdout}\n${run.stderr}`);
+  const r = JSON.parse(readFileSync(join(dir, 'frames.json'), 'utf8'));
+  assert.deepEqual(Object.keys(r), ['date', 'machine', 'loadAverage', 'imgsz', 'iterations', 'latency', 'syncCall', 'eventLoop']);
+  assert.deepEqual([...new Set(r.latency.map((l) => l.input))], ['jpeg', 'raw bgr', 'raw rgba (ImageData)']);
+  for (const l of r.latency) assert.ok(l.wall.n === r.iterations && l.wall.p50 > 0 && l.preprocess.p50 > 0, `${l.picture} ${l.input}`);
+  assert.equal(r.eventLoop[0].framesOffered, 0, 'the first row is the timer alone');
+  for (const e of r.eventLoop.slice(1)) {
+    assert.ok(e.predicted > 0 && e.predicted + e.dropped === e.framesOffered, e.picture);
+    assert.ok(e.eventLoopDelay.p99 > 0, e.picture);
+  }
+  assert.match(readFileSync(join(dir, 'frames.md'), 'utf8'), /Event loop with a camera at 30 fps/);
+});
+
+test('bench:load: a real server under autocannon at each concurrency, RSS read from /metrics, no errors (the leak verdict is left to the benchmark: a loose limit here)', () => {
+  const dir = join(out, 'load');
+  const run = spawnSync(process.execPath, [join(repoRoot, 'benchmarks', 'load.mjs'), '--duration', '1', '--connections', '1,2', '--imgsz', '320', '--max-growth-mib', '256', '--out', dir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, `bench:load failed:\n${run.stdout}\n${run.stderr}`);
+  const md = readFileSync(join(dir, 'load.md'), 'utf8');
+  assert.match(md, /\| c=1 \| 1 \|/);
+  assert.match(md, /\| soak c=2 \| 2 \|/);
+  assert.match(md, /Errors \(connection errors, timeouts, non-2xx\): 0\./);
+  assert.ok(JSON.parse(readFileSync(join(dir, 'load.json'), 'utf8')));
+});
