@@ -197,8 +197,10 @@ test('concurrent large uploads keep the server\'s memory bounded: bytes are rese
   const accepted = statuses.filter((s) => s === 415).length; // read whole, then refused as not an image
   assert.ok(accepted >= 1 && accepted <= 3, `statuses: ${statuses.join(' ')}`);
   assert.ok(statuses.every((s) => s === 415 || s === 503 || s === 'reset'), `statuses: ${statuses.join(' ')}`);
-  // 20 x 40 MiB would be 800 MiB held at once; the reservation lets 3 in (128 MiB).
-  assert.ok(grew < limit / 2 ** 20 + 96, `peak RSS grew by ${grew.toFixed(0)} MiB for ${statuses.length} uploads of 40 MiB`);
+  // 20 x 40 MiB would be 800 MiB held at once; the reservation lets 3 in (128 MiB), each held once (not as chunks
+  // plus their concatenation), plus the copy the one running inference (--concurrency 1) makes of its input: 40 MiB.
+  // Seen here: 172-199 MiB; with part.toBuffer() up to 284.
+  assert.ok(grew < limit / 2 ** 20 + 40 + 96, `peak RSS grew by ${grew.toFixed(0)} MiB for ${statuses.length} uploads of 40 MiB`);
   const over = await upload(child.url, KEYS[0], { model: HUB_ID }, Buffer.alloc(60 * 1024 * 1024));
   assert.ok(over === 413 || over === 'reset', `an upload declaring more than --max-upload-bytes: ${over}`);
   assert.equal(await stopChild(child), 0);

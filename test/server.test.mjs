@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, loadModel, YoloError } from '../dist/esm/index.js';
 import { createRequire } from 'node:module';
+import { request as httpRequest } from 'node:http';
 import { DATA } from './helpers/golden.mjs';
 import * as forge from './helpers/hostile-files.mjs';
 import { DETECT, HUB_ID, KEYS, SEG_ID, SEGMENT, errorBodies, fillSnippet, grayPng, hasCommand, makeModelsDir, postForm, recordError, run, specSnippets, withoutSpeed } from './helpers/server.mjs';
@@ -291,7 +292,33 @@ test('413 for an upload over the size limit and for an image over the pixel limi
   assert.equal((await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: large })).status, 200, 'the default limit is 50 MiB');
   const fits = await postForm(url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: await grayPng(700) }); // 490000 px
   assert.equal(fits.status, 200, JSON.stringify(fits.body));
+  // A chunked body declares no length: the file is read into a buffer that grows, and the size limit still holds.
+  const chunkedBig = await postChunked(url, KEYS[0], { model: HUB_ID }, bus);
+  assert.equal(chunkedBig.status, 413, JSON.stringify(chunkedBig.body));
+  assert.equal(chunkedBig.body.error.code, 'E_IMAGE_TOO_LARGE');
+  const chunked = await postChunked(shared.url, KEYS[0], { model: HUB_ID, imgsz: 64 }, large); // 3.1 MiB: grown from 1 MiB twice
+  assert.equal(chunked.status, 200, JSON.stringify(chunked.body));
+  const plain = await postForm(shared.url, { key: KEYS[0], fields: { model: HUB_ID, imgsz: 64 }, file: large });
+  assert.deepEqual(withoutSpeed(chunked.body), withoutSpeed(plain.body));
 });
+
+/** A multipart upload sent with Transfer-Encoding: chunked (no Content-Length), in 64 KiB writes. */
+function postChunked(url, key, fields, file) {
+  const boundary = '----yolo-native-chunked';
+  const head = `${Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.jpg"\r\n\r\n`;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'x-api-key': key, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } });
+    req.once('response', async (res) => {
+      const chunks = [];
+      for await (const c of res) chunks.push(c);
+      resolve({ status: res.statusCode, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+    });
+    req.once('error', reject);
+    req.write(head);
+    for (let i = 0; i < file.length; i += 65536) req.write(file.subarray(i, i + 65536));
+    req.end(`\r\n--${boundary}--\r\n`);
+  });
+}
 
 test('the shared mode allows 100 calls per key per hour: the 101st gets 429 with Retry-After and rate-limit headers', async () => {
   const key = KEYS[1]; // the curl test used one call of this key

@@ -6,6 +6,7 @@
  * (`true` / `false`, default false), asks for the annotated JPEG instead of the JSON; without it the answer is the
  * HUB JSON, unchanged.
  */
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, YoloError } from '../errors.js';
 import { checkNumeral, type PredictOptions } from '../options.js';
@@ -33,8 +34,39 @@ function isFrameworkError(e: unknown): boolean {
   return typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('FST_');
 }
 
+/** The request's Content-Length when it declares one (a chunked body does not). */
+export function declaredLength(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
+}
+
+/**
+ * The file part's bytes, copied as they arrive into one buffer sized from the body's declared length (an upper bound
+ * of the file's), so that an upload held in memory costs its own size once. (`part.toBuffer()` keeps every chunk and
+ * then concatenates them: twice the upload at its peak, which the server's in-flight budget does not count.) A
+ * chunked body, whose length is not declared, grows its buffer by doubling.
+ */
+async function readFilePart(part: MultipartFile, declared: number | undefined, maxBytes: number): Promise<Buffer> {
+  let buffer = Buffer.allocUnsafe(Math.max(1, Math.min(declared ?? 1024 * 1024, maxBytes)));
+  let size = 0;
+  for await (const chunk of part.file as AsyncIterable<Buffer>) {
+    if (part.file.truncated) continue; // over fileSize: read to the end of the part (busboy discards it), then refuse
+    if (size + chunk.length > buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(size + chunk.length, Math.min(buffer.length * 2, maxBytes)));
+      buffer.copy(grown, 0, 0, size);
+      buffer = grown;
+    }
+    chunk.copy(buffer, size);
+    size += chunk.length;
+  }
+  if (part.file.truncated) {
+    throw Object.assign(new Error('request file too large'), { code: 'FST_REQ_FILE_TOO_LARGE', statusCode: 413 });
+  }
+  return buffer.subarray(0, size);
+}
+
 /** Reads the form. A body that is not well-formed multipart (no boundary, truncated, ...) is a 400, not ours to log. */
-export async function readForm(request: FastifyRequest): Promise<Form> {
+export async function readForm(request: FastifyRequest, maxUploadBytes: number): Promise<Form> {
   if (!request.isMultipart()) {
     throw new HttpError(ServerErrorCodes.UNSUPPORTED_MEDIA_TYPE, `the request body must be multipart/form-data (fields: ${FORM_FIELDS.join(', ')}); received content-type ${JSON.stringify(request.headers['content-type'] ?? '')}`);
   }
@@ -53,7 +85,7 @@ export async function readForm(request: FastifyRequest): Promise<Form> {
           throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be a text field, not a file upload`, name);
         }
         if (file) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be sent exactly once; received more than one file part', 'file');
-        file = await part.toBuffer();
+        file = await readFilePart(part, declaredLength(request), maxUploadBytes);
       } else {
         if (name === 'file') throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'file must be a file upload (curl: -F "file=@/path/to/image.jpg"); received a text field', 'file');
         if (name in fields) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${name} must be sent at most once; received it twice`, name);

@@ -15,7 +15,7 @@ import { native } from '../native.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './config.js';
 import { AuthFailureLimiter } from './auth-failures.js';
 import { HttpError, ServerErrorCodes, toErrorResponse } from './errors.js';
-import { FORM_FIELDS, MAX_FIELD_BYTES, formOptions, readForm } from './form.js';
+import { FORM_FIELDS, MAX_FIELD_BYTES, declaredLength, formOptions, readForm } from './form.js';
 import { KeyStore } from './keys.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { InferenceQueue } from './queue.js';
@@ -237,8 +237,7 @@ export class YoloServer {
    */
   #reserveUpload(request: FastifyRequest, reply: FastifyReply): void {
     const { maxUploadBytes, maxInflightBytes } = this.config;
-    const header = request.headers['content-length'];
-    const declared = header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
+    const declared = declaredLength(request);
     if (declared !== undefined && declared > maxUploadBytes + FORM_OVERHEAD_BYTES) {
       throw new YoloError(ErrorCodes.IMAGE_TOO_LARGE, `file must be at most ${maxUploadBytes} bytes (the server's upload limit); the request declares ${declared} bytes`, 'file');
     }
@@ -282,7 +281,7 @@ export class YoloServer {
   async #infer(request: FastifyRequest, reply: FastifyReply): Promise<HubResponse | Buffer> {
     const started = Date.now();
     const abort = (request.abort = new AbortController());
-    const { file, fields } = await readForm(request);
+    const { file, fields } = await readForm(request, this.config.maxUploadBytes);
     const options = formOptions(fields); // 400 naming the field, its HUB range and the value
     if (options.plot && native().isVideo(file)) throw new YoloError(ErrorCodes.INVALID_ARGUMENT, 'plot=true takes an image upload; received a video', 'plot');
     if (this.config.maxPixels > 0) options.maxPixels = this.config.maxPixels;
