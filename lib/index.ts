@@ -4,7 +4,7 @@ export type { Task, HubResponse, HubImage, HubResult, HubMetadata, Box, ObbBox }
 export type { NativeModelInfo as ModelInfo, NativeModelStats as ModelStats } from './native.js';
 export { YoloError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { resolvePredictOptions, resolveLoadOptions, PREDICT_DEFAULTS, LOAD_DEFAULTS, LIVE_DEFAULTS } from './options.js';
+export { resolvePredictOptions, resolveLoadOptions, physicalCores, PREDICT_DEFAULTS, LOAD_DEFAULTS, LIVE_DEFAULTS } from './options.js';
 export type { PredictOptions, LoadOptions, Provider, PlotOptions, LiveOptions } from './options.js';
 export type { RawFrameInput, RawFrame, SharpRawFrame, ImageDataLike, MatLike, PixelFormat } from './raw-frame.js';
 export { isLiveSource } from './live.js';

@@ -3,7 +3,7 @@ import { basename, resolve as resolvePath } from 'node:path';
 import { ErrorCodes, YoloError, fromNative } from './errors.js';
 import type { HubImage, HubResponse, Task } from './hub.js';
 import { defaultOrtLibrary, native, type NativeInputPlan, type NativeModel, type NativeModelInfo, type NativeModelStats } from './native.js';
-import { PREDICT_DEFAULTS, checkNumber, resolveLoadOptions, resolvePlotOptions, resolvePredictOptions, type LoadOptions, type PlotOptions, type PredictOptions } from './options.js';
+import { PREDICT_DEFAULTS, checkNumber, physicalCores, resolveLoadOptions, resolvePlotOptions, resolvePredictOptions, type LoadOptions, type PlotOptions, type PredictOptions } from './options.js';
 import { isRawFrame, toNativeRawFrame, type NativeRawFrame, type RawFrameInput } from './raw-frame.js';
 import { isLiveSource } from './live.js';
 import { defaultModelsDir, hubModelId, resolveModelPath } from './resolve.js';
@@ -208,7 +208,7 @@ export async function loadModel(model: string, options?: LoadOptions): Promise<M
     if (!(e instanceof YoloError && e.code === ErrorCodes.MODEL_NOT_FOUND && o.download)) throw e;
     path = await downloadModel(hubModelId(model) ?? model, o.modelsDir ?? defaultModelsDir(), o.download);
   }
-  const nativeOptions = { ...o, ortLibrary: o.ortLibrary ?? defaultOrtLibrary(), label: basename(path).replace(/\.onnx$/i, ''), version };
+  const nativeOptions = { ...o, threads: o.threads || physicalCores(), ortLibrary: o.ortLibrary ?? defaultOrtLibrary(), label: basename(path).replace(/\.onnx$/i, ''), version };
   let handle: NativeModel;
   try {
     handle = await loadOptimized((p, opts) => native().load(p, opts), path, nativeOptions);

@@ -21,6 +21,8 @@ export interface NativeModelInfo {
   sessionPath: string;
   /** ONNX Runtime session config entries in force. */
   sessionConfig: Record<string, string>;
+  /** The intra-op thread count the session was built with. */
+  intraOpThreads: number;
 }
 
 export interface NativeModelStats {

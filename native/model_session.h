@@ -16,7 +16,7 @@ namespace yolo {
 
 struct SessionConfig {
   std::string ort_library;
-  int intra_op_threads = 0;  // 0 = ORT default (one per core)
+  int intra_op_threads = 0;  // 0 = ORT default (the TypeScript side passes physicalCores() instead)
   int parallel_runs = 1;     // how many Run() may execute at once on this session
   bool allow_spinning = true;
   int graph_optimization = 99;                                      // ORT GraphOptimizationLevel

@@ -206,6 +206,7 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   Napi::Object entries = Napi::Object::New(env);
   for (const auto& [k, v] : session->config_entries()) entries.Set(k, v);
   o.Set("sessionConfig", entries);
+  o.Set("intraOpThreads", session->config().intra_op_threads);
   return o;
 }
 

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadModel, predict, cachedModels, clearModelCache, YoloError, ErrorCodes } from '../dist/esm/index.js';
+import { loadModel, predict, cachedModels, clearModelCache, physicalCores, YoloError, ErrorCodes } from '../dist/esm/index.js';
 import { DATA, MODELS, repoRoot } from './helpers/golden.mjs';
 import { FLOAT, INT64, graphModel, identityModel } from './helpers/onnx.mjs';
 
@@ -95,6 +95,27 @@ test('ORT session config entries reach the session and change nothing in the res
   assert.equal(model.info().sessionConfig['session.intra_op.spin_duration_us'], undefined, 'an untuned session has no such entry');
   assert.deepEqual(withoutSpeed(await tuned.predict(bus)), withoutSpeed(await model.predict(bus)));
   await tuned.dispose();
+});
+
+test('threads: 0 (the default) builds the session with one thread per physical core, as Linux lists the cores', async () => {
+  // The cores this process may use, counted independently of the library: lscpu's parseable CPU list (core, socket
+  // of each online CPU) restricted to the affinity mask nproc reports.
+  const lscpu = spawnSync('lscpu', ['-p=CPU,CORE,SOCKET'], { encoding: 'utf8' });
+  const allowed = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim());
+  const cores = new Set(lscpu.stdout.split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(',').slice(1).join(':')));
+  const want = Math.min(allowed, cores.size);
+  assert.ok(want >= 1, lscpu.stdout);
+  assert.equal(physicalCores(), want);
+  const byDefault = await loadModel(DETECT);
+  try {
+    assert.equal(byDefault.info().intraOpThreads, want);
+    assert.deepEqual(withoutSpeed(await byDefault.predict(bus)), withoutSpeed(await model.predict(bus)));
+  } finally {
+    await byDefault.dispose();
+  }
+  const one = await loadModel(DETECT, { threads: 1 });
+  assert.equal(one.info().intraOpThreads, 1);
+  await one.dispose();
 });
 
 test('the library takes Ultralytics ranges (conf 0.001, iou 0.7, imgsz outside 32-1280), not numeric strings', async () => {
