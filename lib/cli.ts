@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './cli-args.js';
 import { ErrorCodes, YoloError } from './errors.js';
 import type { HubImage } from './hub.js';
 import { isLiveSource } from './live.js';
@@ -90,10 +90,10 @@ async function streamCommand(model: Model, input: string, options: Record<string
 }
 
 async function predictCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseFlags(
+    'predict',
+    argv,
+    {
       model: { type: 'string', short: 'm' },
       imgsz: { type: 'string' },
       conf: { type: 'string' },
@@ -110,7 +110,8 @@ async function predictCommand(argv: string[]): Promise<void> {
       reconnect: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+    true,
+  );
   if (values.help || !values.model || positionals.length === 0) {
     console.log(USAGE);
     process.exitCode = values.help ? 0 : 2;
@@ -173,10 +174,7 @@ async function predictCommand(argv: string[]): Promise<void> {
 }
 
 async function infoCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { model: { type: 'string', short: 'm' }, 'models-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values } = parseFlags('info', argv, { model: { type: 'string', short: 'm' }, 'models-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     console.log(USAGE);
     return;

@@ -275,12 +275,15 @@ export function checkNumber(argument: string, value: unknown, min: number, max: 
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** A plain decimal numeral: what text that stands for a number may look like (no hex, no blanks, no empty string). */
+export const isDecimalNumeral = (value: string): boolean => DECIMAL.test(value);
+
 /**
  * checkNumber for values that arrive as text (form fields, environment variables, command-line flags): a number,
  * or a plain decimal numeral (no hex, no blanks, no empty string), with the same message as checkNumber.
  */
 export function checkNumeral(argument: string, value: unknown, min: number, max: number, integer: boolean): number {
-  if (typeof value === 'string' && DECIMAL.test(value)) {
+  if (typeof value === 'string' && isDecimalNumeral(value)) {
     const n = Number(value);
     if (n >= min && n <= max && (!integer || Number.isInteger(n))) return n;
   }

@@ -118,3 +118,19 @@ test('--help on every command prints its usage and exits 0; an unknown command p
   assert.equal(r.code, 2);
   assert.match(r.stdout, /^Usage/);
 });
+
+test('every command refuses an unknown flag and a non-decimal number with E_INVALID_ARGUMENT naming its --help or the flag', () => {
+  for (const command of ['predict', 'info', 'serve', 'val', 'bench']) {
+    const r = run([command, '--frobnicate', '1']);
+    assert.equal(r.code, 1, command);
+    const error = JSON.parse(r.stderr).error;
+    assert.equal(error.code, 'E_INVALID_ARGUMENT', `${command}: ${r.stderr}`);
+    assert.match(error.message, /Unknown option '--frobnicate'/, command);
+  }
+  for (const command of ['predict', 'val', 'bench']) {
+    const inputs = { predict: [join(DATA, 'images', 'bus.jpg')], val: ['--data', join(DATA, 'coco8')], bench: [] }[command];
+    const r = run([command, ...inputs, '--model', MODEL, '--imgsz', '0x40']);
+    assert.equal(r.code, 1, command);
+    assert.match(JSON.parse(r.stderr).error.message, /--imgsz must be .*received "?0x40/, `${command}: ${r.stderr}`);
+  }
+});

@@ -2,7 +2,7 @@
  * `yolo-native serve`: flags -> ServerOptions (the environment fills in whatever a flag leaves out, in config.ts),
  * listen, and drain on SIGTERM / SIGINT: requests in flight complete, new ones get 503, then the process exits 0.
  */
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../cli-args.js';
 import { ErrorCodes, YoloError } from '../errors.js';
 import { PREDICT_DEFAULTS } from '../options.js';
 import { SERVER_DEFAULTS, type ServerOptions } from './config.js';
@@ -77,11 +77,7 @@ type Flag = keyof typeof NUMERIC_FLAGS | keyof typeof STRING_FLAGS | 'port' | 'h
 function parseServeArgs(argv: string[]) {
   const flags = [...Object.keys(NUMERIC_FLAGS), ...Object.keys(STRING_FLAGS), 'port', 'host', 'log-level'] as Flag[];
   const options = Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }]));
-  try {
-    return parseArgs({ args: argv, allowPositionals: false, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } }).values;
-  } catch (e) {
-    throw new YoloError(ErrorCodes.INVALID_ARGUMENT, `${(e as Error).message}; see yolo-native serve --help`);
-  }
+  return parseFlags('serve', argv, { ...options, help: { type: 'boolean', short: 'h' } }).values;
 }
 
 export async function serveCommand(argv: string[]): Promise<void> {
